@@ -1,0 +1,48 @@
+# The two commands: `make report` and `make test`. Each sets up the environment it needs.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+AREA ?=
+REPORTS ?= reports
+INPUTS := inputs/participants.csv
+
+.PHONY: report test lint format clean verify dictionary lock bench
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+$(INPUTS): $(STAMP) $(wildcard evaluation/data/synthetic*.py)
+	$(PY) -m evaluation synth --out inputs
+
+report: $(STAMP) $(INPUTS)
+	$(PY) -m evaluation report --reports $(REPORTS) $(if $(AREA),--area $(AREA),)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check evaluation tests benchmarks
+	$(VENV)/bin/ruff format --check evaluation tests benchmarks
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix evaluation tests benchmarks
+	$(VENV)/bin/ruff format evaluation tests benchmarks
+
+dictionary: $(STAMP)
+	$(PY) -m evaluation dictionary --out docs/data-dictionary.md
+
+# Re-resolve the pinned versions after changing pyproject.toml's dependencies.
+lock:
+	rm -rf /tmp/evaluation-lock && $(PYTHON) -m venv /tmp/evaluation-lock
+	/tmp/evaluation-lock/bin/pip install --quiet "setuptools>=68" wheel -e ".[dev]"
+	( echo "# Pinned with pip freeze from a resolved install of pyproject.toml (plus dev extras) on Python 3.11."; \
+	  echo "# Regenerate with: make lock"; \
+	  /tmp/evaluation-lock/bin/pip freeze --exclude-editable | sort -f ) > requirements.lock
+
+clean:
+	rm -rf $(VENV) reports inputs .pytest_cache .ruff_cache .hypothesis build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,159 @@
+"""Refuse direct identifiers: names, NI numbers, emails, phone numbers, birth dates, postcodes.
+
+Inputs must be pseudonymised. A column whose name or contents look like a direct identifier stops
+the run before anything is computed; identifier-shaped text inside free-text columns is flagged
+and redacted so that it can never reach an output.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from evaluation.errors import Finding
+
+# Column names (after header normalisation) that are direct identifiers whatever they hold.
+IDENTIFIER_NAMES: dict[str, str] = {
+    **{
+        n: "a person's name"
+        for n in (
+            "name",
+            "full_name",
+            "first_name",
+            "firstname",
+            "forename",
+            "forenames",
+            "given_name",
+            "surname",
+            "last_name",
+            "lastname",
+            "family_name",
+            "participant_name",
+            "client_name",
+            "customer_name",
+        )
+    },
+    **{
+        n: "a National Insurance number"
+        for n in (
+            "nino",
+            "ni_number",
+            "ni_no",
+            "national_insurance_number",
+            "national_insurance_no",
+            "nino_number",
+        )
+    },
+    **{n: "an email address" for n in ("email", "email_address", "e_mail", "e_mail_address")},
+    **{
+        n: "a phone number"
+        for n in (
+            "phone",
+            "phone_number",
+            "telephone",
+            "telephone_number",
+            "tel",
+            "mobile",
+            "mobile_number",
+            "contact_number",
+        )
+    },
+    **{n: "a date of birth" for n in ("dob", "date_of_birth", "birth_date", "birthdate", "d_o_b")},
+    **{
+        n: "a full postcode"
+        for n in ("postcode", "post_code", "postal_code", "home_postcode", "full_postcode")
+    },
+}
+
+# Shapes of identifier values. Postcode: the Royal Mail format with its inward code.
+VALUE_SHAPES: dict[str, tuple[str, re.Pattern[str]]] = {
+    "nino": (
+        "a National Insurance number",
+        re.compile(
+            r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b",
+            re.I,
+        ),
+    ),
+    "email": ("an email address", re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")),
+    "phone": ("a phone number", re.compile(r"(?<![\w/])(?:\+44\s?|0)(?:\d\s?){9,10}\b")),
+    "postcode": (
+        "a full postcode",
+        re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b", re.I),
+    ),
+}
+
+# Share of a column's values that must look like identifiers for the column to be refused.
+COLUMN_SHARE = 0.5
+
+
+def identifier_columns(
+    file: str, header: list[str], cells: pd.DataFrame, *, free_text: set[str]
+) -> list[Finding]:
+    """File-level findings for every column that is, or holds, a direct identifier."""
+    from evaluation.data.readers import normalise_header
+
+    findings: list[Finding] = []
+    for raw_name, column in zip(header, cells.columns, strict=True):
+        key = normalise_header(raw_name)
+        if key in IDENTIFIER_NAMES:
+            findings.append(
+                Finding(
+                    file=file,
+                    column=raw_name,
+                    rule="direct_identifier",
+                    message=f"the column looks like {IDENTIFIER_NAMES[key]} (a direct identifier)",
+                    fix="remove the column and pseudonymise the file before running the toolkit",
+                    severity="file",
+                )
+            )
+            continue
+        if key in free_text:
+            continue
+        values = cells[column].dropna().astype(str)
+        if values.empty:
+            continue
+        sample = values.iloc[: min(len(values), 2000)]
+        for what, pattern in VALUE_SHAPES.values():
+            share = sample.map(lambda v, p=pattern: bool(p.fullmatch(v.strip()))).mean()
+            if share >= COLUMN_SHARE:
+                findings.append(
+                    Finding(
+                        file=file,
+                        column=raw_name,
+                        rule="direct_identifier",
+                        message=f"{share:.0%} of the column's values look like {what} (a direct identifier)",
+                        fix="remove the column and pseudonymise the file before running the toolkit",
+                        severity="file",
+                    )
+                )
+                break
+    return findings
+
+
+def redact_free_text(file: str, column: str, values: pd.Series) -> tuple[pd.Series, list[Finding]]:
+    """Replace identifier-shaped text in a free-text column (indexed by line); warn per cell."""
+    findings: list[Finding] = []
+    out = values.copy()
+    for idx, text in values.dropna().items():
+        redacted = str(text)
+        kinds: list[str] = []
+        for label, (what, pattern) in VALUE_SHAPES.items():
+            redacted, n = pattern.subn(f"[redacted {label}]", redacted)
+            if n:
+                kinds.append(what)
+        if kinds:
+            out.loc[idx] = redacted
+            findings.append(
+                Finding(
+                    file=file,
+                    line=int(idx),
+                    column=column,
+                    rule="identifier_in_free_text",
+                    message="free text holds " + " and ".join(kinds) + "; it has been redacted",
+                    value="[redacted]",
+                    fix="do not record personal details in notes",
+                    severity="warning",
+                )
+            )
+    return out, findings

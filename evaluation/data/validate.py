@@ -1,0 +1,499 @@
+"""Phase two of validation: rules on parsed values, then quarantine what fails.
+
+In: a ``ParsedTable`` and the run's context (period, ONS and ward lookups). Out: a
+``ValidatedTable`` whose accepted frame holds only rows that pass every rule and whose quarantine
+holds the others with their reasons, so that ``rows_in == accepted + quarantined`` always.
+Column rules (ranges, patterns, missing values) are a pandera schema run lazily, which returns
+every failure at once; rules across columns and rows are written here as masks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from evaluation.data.parse import ParsedTable, parse_table
+from evaluation.data.readers import SourceOptions, read_raw
+from evaluation.data.reference import ons_areas
+from evaluation.data.schemas import TABLES, TableSchema
+from evaluation.errors import Finding, IdentifierError, InputFileError
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What the rules need beyond the table itself."""
+
+    period_start: dt.date | None = None
+    data_cutoff: dt.date | None = None
+    wards: pd.DataFrame | None = None  # the validated ward lookup, indexed by line
+
+
+@dataclass
+class ValidatedTable:
+    """One input after validation: accepted rows, quarantined rows with reasons, and findings."""
+
+    name: str
+    file: str
+    frame: pd.DataFrame
+    quarantine: pd.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def rows_in(self) -> int:
+        return len(self.frame) + len(self.quarantine)
+
+    @property
+    def accepted(self) -> int:
+        return len(self.frame)
+
+    @property
+    def quarantined(self) -> int:
+        return len(self.quarantine)
+
+    def quarantined_by_rule(self) -> dict[str, int]:
+        """Rows quarantined, by rule (a row failing two rules counts under each)."""
+        counts: Counter[str] = Counter()
+        for rules in self.quarantine.get("rules", pd.Series(dtype=str)):
+            counts.update(set(rules.split(";")))
+        return dict(sorted(counts.items()))
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+
+def pandera_schema(schema: TableSchema) -> pa.DataFrameSchema:
+    """The column rules of a table as a pandera schema (types are already parsed)."""
+    columns = {}
+    for col in schema.columns:
+        checks = []
+        if col.minimum is not None or col.maximum is not None:
+            lo = col.minimum if col.minimum is not None else float("-inf")
+            hi = col.maximum if col.maximum is not None else float("inf")
+            checks.append(pa.Check.in_range(lo, hi))
+        if col.pattern is not None:
+            checks.append(pa.Check.str_matches(col.pattern))
+        columns[col.name] = pa.Column(nullable=col.nullable, required=False, checks=checks)
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+def _describe_check(check: str, schema: TableSchema, column: str) -> tuple[str, str, str]:
+    """(rule, message, expected) for a pandera check name."""
+    col = schema.column(column)
+    if check == "not_nullable":
+        return "missing_value", "a required value is missing", "a value"
+    if check.startswith("in_range"):
+        lo = "" if col.minimum is None else f"{col.minimum:g}"
+        hi = "" if col.maximum is None else f"{col.maximum:g}"
+        return (
+            "out_of_range",
+            "the value is outside the allowed range",
+            f"between {lo} and {hi}".replace("between  and", "at most").replace(" and inf", ""),
+        )
+    if check.startswith("str_matches"):
+        what = {
+            "id": "a pseudonymous identifier of 3 to 40 letters, digits, '-' or '_'",
+            "code": "an ONS code such as E08000018",
+        }
+        return (
+            "pattern",
+            "the value does not have the expected form",
+            what.get(col.kind, f"text matching {col.pattern}"),
+        )
+    return check, f"the value fails the check {check}", check
+
+
+def _column_rule_findings(parsed: ParsedTable, schema: TableSchema) -> list[Finding]:
+    frame = parsed.frame
+    failed_cells = {(f.line, f.column) for f in parsed.findings if f.line is not None and f.column}
+    try:
+        pandera_schema(schema).validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    findings = []
+    for row in cases.itertuples(index=False):
+        if row.index is None or pd.isna(row.index) or row.column not in schema.names:
+            continue
+        line = int(row.index)
+        if (line, row.column) in failed_cells:
+            continue  # already reported as unparseable; a missing parse result is not a second fault
+        rule, message, expected = _describe_check(str(row.check), schema, row.column)
+        col = schema.column(row.column)
+        value = None if row.failure_case is None or pd.isna(row.failure_case) else str(row.failure_case)
+        findings.append(
+            Finding(
+                file=parsed.file,
+                sheet=parsed.sheet,
+                line=line,
+                column=row.column,
+                rule=rule,
+                message=message,
+                value="[redacted]" if col.sensitive and value else value,
+                expected=expected,
+            )
+        )
+    return findings
+
+
+def _uk(value: object) -> str:
+    return pd.Timestamp(value).strftime("%d/%m/%Y") if pd.notna(value) else "(blank)"
+
+
+RowRule = Callable[[pd.DataFrame, RuleContext], list[Finding]]
+
+
+def _mask_findings(
+    parsed: ParsedTable,
+    mask: pd.Series,
+    *,
+    rule: str,
+    column: str,
+    message: Callable[[pd.Series], str],
+    expected: str,
+    fix: str | None = None,
+    severity: str = "row",
+) -> list[Finding]:
+    mask = mask.fillna(False).astype(bool)
+    return [
+        Finding(
+            file=parsed.file,
+            sheet=parsed.sheet,
+            line=int(line),
+            column=column,
+            rule=rule,
+            message=message(row),
+            expected=expected,
+            fix=fix,
+            severity=severity,
+        )
+        for line, row in parsed.frame[mask].iterrows()
+    ]
+
+
+def _area_findings(
+    parsed: ParsedTable, code_col: str = "area_code", name_col: str | None = "area_name"
+) -> list[Finding]:
+    f = parsed.frame
+    lookup = ons_areas()["area_name"]
+    codes = f[code_col]
+    unknown = codes.notna() & ~codes.isin(lookup.index)
+    out = _mask_findings(
+        parsed,
+        unknown,
+        rule="area_unknown",
+        column=code_col,
+        message=lambda r: f"the area code {r[code_col]} is not in the ONS lookup",
+        expected="an ONS code of a district or combined authority in evaluation/reference/ons_areas.csv",
+    )
+    if name_col and name_col in f:
+        expected_name = codes.map(lookup)
+        mismatch = (
+            f[name_col].notna()
+            & expected_name.notna()
+            & (f[name_col].astype(str).str.casefold() != expected_name.astype(str).str.casefold())
+        )
+        out += _mask_findings(
+            parsed,
+            mismatch,
+            rule="area_name_mismatch",
+            column=name_col,
+            message=lambda r: f"the code {r[code_col]} is {lookup[r[code_col]]}, not {r[name_col]}",
+            expected="the name that goes with the code",
+            fix="check which of the code and the name is wrong",
+        )
+    return out
+
+
+def _date_order(parsed: ParsedTable, earlier: str, later: str, rule: str) -> list[Finding]:
+    f = parsed.frame
+    return _mask_findings(
+        parsed,
+        f[later].notna() & f[earlier].notna() & (f[later] < f[earlier]),
+        rule=rule,
+        column=later,
+        message=lambda r: (
+            f"{later.replace('_', ' ')} {_uk(r[later])} is before {earlier.replace('_', ' ')} {_uk(r[earlier])}"
+        ),
+        expected=f"{later.replace('_', ' ')} on or after {earlier.replace('_', ' ')}",
+    )
+
+
+def _after_cutoff(parsed: ParsedTable, columns: tuple[str, ...], ctx: RuleContext) -> list[Finding]:
+    if ctx.data_cutoff is None:
+        return []
+    cutoff = pd.Timestamp(ctx.data_cutoff)
+    out: list[Finding] = []
+    for col in columns:
+        out += _mask_findings(
+            parsed,
+            parsed.frame[col] > cutoff,
+            rule="date_after_cutoff",
+            column=col,
+            message=lambda r, c=col: (
+                f"{c.replace('_', ' ')} {_uk(r[c])} is after the data cut-off {_uk(cutoff)}"
+            ),
+            expected=f"a date on or before {_uk(cutoff)}",
+            fix="check the date, or the data cut-off in the parameters file",
+        )
+    return out
+
+
+def _participant_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
+    f = parsed.frame
+    out = _area_findings(parsed)
+    out += _date_order(parsed, "referral_date", "start_date", "start_before_referral")
+    out += _date_order(parsed, "start_date", "job_start_date", "job_before_start")
+    out += _date_order(parsed, "referral_date", "exit_date", "exit_before_referral")
+    out += _mask_findings(
+        parsed,
+        f["job_start_date"].notna() & f["start_date"].isna(),
+        rule="job_without_start",
+        column="job_start_date",
+        message=lambda r: "a job start is recorded but no programme start",
+        expected="a start date before any job start",
+    )
+    out += _mask_findings(
+        parsed,
+        f["job_evidenced"].fillna(False).astype(bool) & f["job_start_date"].isna(),
+        rule="evidenced_without_job",
+        column="job_evidenced",
+        message=lambda r: "the job is marked evidenced but there is no job start date",
+        expected="a job start date for every evidenced job",
+    )
+    for col in ("sustained_13w", "sustained_26w"):
+        out += _mask_findings(
+            parsed,
+            f[col].fillna(False).astype(bool) & ~f["job_evidenced"].fillna(False).astype(bool),
+            rule="sustained_without_job",
+            column=col,
+            message=lambda r, c=col: f"{c} is Yes but there is no evidenced job",
+            expected="sustained outcomes only with an evidenced job",
+        )
+    out += _mask_findings(
+        parsed,
+        f["sustained_26w"].fillna(False).astype(bool) & (f["sustained_13w"] == False),  # noqa: E712
+        rule="sustained_26_without_13",
+        column="sustained_26w",
+        message=lambda r: "sustained at 26 weeks but not at 13 weeks",
+        expected="sustained_13w Yes whenever sustained_26w is Yes",
+    )
+    out += _after_cutoff(parsed, ("referral_date", "start_date", "job_start_date", "exit_date"), ctx)
+    if ctx.period_start is not None:
+        start = pd.Timestamp(ctx.period_start)
+        out += _mask_findings(
+            parsed,
+            f["referral_date"] < start,
+            rule="before_programme",
+            column="referral_date",
+            message=lambda r: (
+                f"referral date {_uk(r['referral_date'])} is before the programme period began on {_uk(start)}"
+            ),
+            expected=f"a referral on or after {_uk(start)}",
+        )
+    if ctx.wards is not None:
+        wards = ctx.wards.drop_duplicates("ward_code").set_index("ward_code")
+        has_ward = f["ward_code"].notna()
+        unknown = has_ward & ~f["ward_code"].isin(wards.index)
+        out += _mask_findings(
+            parsed,
+            unknown,
+            rule="ward_unknown",
+            column="ward_code",
+            message=lambda r: f"the ward code {r['ward_code']} is not in the ward lookup",
+            expected="a ward code from the supplied ONS ward lookup",
+            fix="check the code, or supply the ward lookup for the year of the data",
+        )
+        known = has_ward & ~unknown
+        ward_area = f["ward_code"].map(wards["area_code"])
+        out += _mask_findings(
+            parsed,
+            known & (ward_area != f["area_code"]),
+            rule="ward_wrong_area",
+            column="ward_code",
+            message=lambda r: (
+                f"ward {r['ward_code']} lies in {wards.loc[r['ward_code'], 'area_code']}, not {r['area_code']}"
+            ),
+            expected="a ward within the participant's district",
+        )
+        ward_name = f["ward_code"].map(wards["ward_name"])
+        out += _mask_findings(
+            parsed,
+            known
+            & f["ward_name"].notna()
+            & (f["ward_name"].astype(str).str.casefold() != ward_name.astype(str).str.casefold()),
+            rule="ward_name_mismatch",
+            column="ward_name",
+            message=lambda r: (
+                f"ward {r['ward_code']} is {wards.loc[r['ward_code'], 'ward_name']}, not {r['ward_name']}"
+            ),
+            expected="the name that goes with the ward code",
+        )
+    out += _mask_findings(
+        parsed,
+        f["barriers_count"].notna()
+        & f["barriers"].notna()
+        & (f["barriers_count"] != f["barriers"].fillna("").str.count(";") + 1),
+        rule="barriers_count_mismatch",
+        column="barriers_count",
+        message=lambda r: (
+            f"barriers_count is {r['barriers_count']} but {str(r['barriers']).count(';') + 1} barriers are listed"
+        ),
+        expected="the number of barriers listed",
+        severity="warning",
+    )
+    return out
+
+
+def _pool_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
+    return _area_findings(parsed, name_col=None) + _after_cutoff(parsed, ("entry_date",), ctx)
+
+
+def _area_statistics_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
+    f = parsed.frame
+    out = _area_findings(parsed)
+    out += _date_order(parsed, "period_start", "period_end", "period_order")
+    out += _mask_findings(
+        parsed,
+        f["ci_lower"].notna()
+        & f["ci_upper"].notna()
+        & ~((f["ci_lower"] <= f["inactive_count"]) & (f["inactive_count"] <= f["ci_upper"])),
+        rule="interval_excludes_estimate",
+        column="ci_lower",
+        message=lambda r: (
+            f"the interval {r['ci_lower']} to {r['ci_upper']} does not contain the count {r['inactive_count']}"
+        ),
+        expected="ci_lower <= inactive_count <= ci_upper",
+    )
+    return out
+
+
+def _budget_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
+    f = parsed.frame
+    out = _area_findings(parsed, name_col=None)
+    out += _mask_findings(
+        parsed,
+        f["spend_to_date"].notna() & (f["spend_to_date"] > f["budgeted"]),
+        rule="overspend",
+        column="spend_to_date",
+        message=lambda r: (
+            f"spend to date £{r['spend_to_date']:,.0f} exceeds the budget £{r['budgeted']:,.0f}"
+        ),
+        expected="spend within budget (kept, and reported)",
+        severity="warning",
+    )
+    return out
+
+
+def _ward_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
+    return _area_findings(parsed, name_col=None)
+
+
+TABLE_RULES: dict[str, RowRule] = {
+    "participants": _participant_rules,
+    "comparison_pool": _pool_rules,
+    "area_statistics": _area_statistics_rules,
+    "budget": _budget_rules,
+    "ward_lookup": _ward_rules,
+}
+
+
+def _duplicate_findings(parsed: ParsedTable, schema: TableSchema) -> list[Finding]:
+    """Exact repeats of a row are quarantined after the first; conflicting repeats all are."""
+    f = parsed.frame
+    key = list(schema.key)
+    if f[key].isna().all(axis=None):
+        return []
+    dup = f.duplicated(key, keep=False) & f[key].notna().all(axis=1)
+    if not dup.any():
+        return []
+    out: list[Finding] = []
+    label = ", ".join(key)
+    for _, group in f[dup].groupby(key, sort=False, dropna=True):
+        lines = [int(x) for x in group.index]
+        identical = len(group.drop_duplicates()) == 1
+        targets = lines[1:] if identical else lines
+        for line in targets:
+            out.append(
+                Finding(
+                    file=parsed.file,
+                    sheet=parsed.sheet,
+                    line=line,
+                    column=key[0],
+                    rule="duplicate_exact" if identical else "duplicate_conflicting",
+                    message=(
+                        f"the row repeats line {lines[0]} exactly"
+                        if identical
+                        else f"{label} is shared by lines {', '.join(map(str, lines))} with different values"
+                    ),
+                    value=str(group.iloc[0][key[0]])
+                    if key[0] not in ("participant_id", "person_id")
+                    else None,
+                    expected=f"each {label} once",
+                    fix=None if identical else "keep the correct row and remove the others",
+                )
+            )
+    return out
+
+
+def validate_parsed(parsed: ParsedTable, schema: TableSchema, ctx: RuleContext) -> ValidatedTable:
+    """Apply every rule to a parsed table and split accepted from quarantined rows."""
+    findings = list(parsed.findings)
+    findings += _column_rule_findings(parsed, schema)
+    findings += TABLE_RULES[schema.name](parsed, ctx)
+    findings += _duplicate_findings(parsed, schema)
+    # A row with the wrong number of fields is misaligned: its other findings would mislead.
+    misaligned = {f.line for f in findings if f.rule == "row_length"}
+    findings = [f for f in findings if f.line not in misaligned or f.rule == "row_length"]
+    row_faults = [f for f in findings if f.severity == "row" and f.line is not None]
+    reasons: dict[int, list[Finding]] = {}
+    for finding in row_faults:
+        reasons.setdefault(finding.line, []).append(finding)
+    bad_lines = pd.Index(sorted(reasons), name="line")
+    accepted = parsed.frame.drop(index=bad_lines)
+    quarantine = parsed.raw.loc[bad_lines].copy()
+    for col in schema.columns:
+        if col.sensitive and col.name in quarantine:
+            quarantine[col.name] = quarantine[col.name].map(lambda v: None if v is None else "[redacted]")
+    quarantine["rules"] = [";".join(sorted({f.rule for f in reasons[line]})) for line in bad_lines]
+    quarantine["reasons"] = [
+        " | ".join(f"{f.column}: {f.message}" if f.column else f.message for f in reasons[line])
+        for line in bad_lines
+    ]
+    findings.sort(key=lambda f: (f.line if f.line is not None else -1, f.column or "", f.rule))
+    return ValidatedTable(schema.name, parsed.file, accepted, quarantine, findings)
+
+
+def read_and_validate(
+    path: Path, table: str, *, options: SourceOptions | None = None, ctx: RuleContext | None = None
+) -> ValidatedTable:
+    """Read, parse and validate one input file; file-level faults come back as findings."""
+    schema = TABLES[table]
+    parsed = parse_table(read_raw(Path(path), options), schema, options)
+    if parsed.file_faults:
+        empty = pd.DataFrame(columns=list(schema.names))
+        return ValidatedTable(
+            table, str(path), empty, pd.DataFrame(columns=["rules", "reasons"]), parsed.findings
+        )
+    return validate_parsed(parsed, schema, ctx or RuleContext())
+
+
+def raise_file_faults(tables: list[ValidatedTable]) -> None:
+    """Stop the run, listing every file-level fault of every file; identifiers first."""
+    faults = [f for t in tables for f in t.findings if f.severity == "file"]
+    if not faults:
+        return
+    identifiers = [f for f in faults if f.rule == "direct_identifier"]
+    if identifiers:
+        raise IdentifierError(
+            "an input holds direct identifiers; the run has stopped and nothing has been written. "
+            "Inputs must be pseudonymised",
+            findings=identifiers,
+        )
+    raise InputFileError(f"{len(faults)} problem(s) stop the run; nothing has been written", findings=faults)
