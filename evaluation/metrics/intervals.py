@@ -1,0 +1,42 @@
+"""The one place confidence intervals for proportions are made (Wilson score, via statsmodels)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from evaluation.metrics.results import Proportion
+
+WILSON = "Wilson score interval, 95%"
+
+
+def wilson(k: int, n: int, *, alpha: float = 0.05) -> Proportion:
+    """k successes of n as a rate with its Wilson interval; n = 0 gives no rate rather than zero."""
+    if n < 0 or k < 0 or k > n:
+        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
+    if n == 0:
+        return Proportion(k=0, n=0, rate=None, lower=None, upper=None, method=WILSON)
+    lower, upper = proportion_confint(k, n, alpha=alpha, method="wilson")
+    return Proportion(k=int(k), n=int(n), rate=k / n, lower=float(lower), upper=float(upper), method=WILSON)
+
+
+def wilson_columns(k: pd.Series, n: pd.Series, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Vectorised Wilson intervals for tables: columns k, n, rate, lower, upper, method."""
+    k = k.astype(int)
+    n = n.astype(int)
+    safe_n = n.where(n > 0, 1)
+    lower, upper = proportion_confint(k.to_numpy(), safe_n.to_numpy(), alpha=alpha, method="wilson")
+    empty = (n == 0).to_numpy()
+    rate = np.where(empty, np.nan, k / safe_n)
+    return pd.DataFrame(
+        {
+            "k": k.to_numpy(),
+            "n": n.to_numpy(),
+            "rate": rate,
+            "lower": np.where(empty, np.nan, lower),
+            "upper": np.where(empty, np.nan, upper),
+            "method": WILSON,
+        },
+        index=k.index,
+    )
