@@ -69,7 +69,7 @@ def published_figures(params: Params) -> list[QAFinding]:
     by_name: dict[str, list] = {}
     for fig in params.published_figures:
         by_name.setdefault(fig.name, []).append(fig)
-    for name, figs in sorted(by_name.items()):
+    for _name, figs in sorted(by_name.items()):
         values = sorted({f.value for f in figs})
         if len(values) > 1:
             listing = "; ".join(f"{f.value:,.0f} in {f.source}" for f in figs)

@@ -29,6 +29,7 @@ def run_budget(budget: pd.DataFrame, params: Params, financial_year: str) -> pd.
 def reconcile(lines: pd.DataFrame, stated: tuple[StatedTotal, ...]) -> list[QAFinding]:
     """Check each stated total against the sum of the lines it covers."""
     findings = []
+    over = _surplus_by_strand(lines, stated)
     for total in stated:
         covered = lines if not total.strands else lines[lines["strand"].isin(total.strands)]
         found = float(covered["budgeted"].sum())
@@ -57,8 +58,8 @@ def reconcile(lines: pd.DataFrame, stated: tuple[StatedTotal, ...]) -> list[QAFi
             closing = outside[(outside["budgeted"] - gap).abs() < 0.5]
             # Prefer a line whose own heading is over its stated total by the same amount: that
             # is the line counted in the wrong place, not one that merely has the same value.
-            over = _surplus_by_strand(lines, stated)
-            misplaced = closing[closing["strand"].map(lambda s: abs(over.get(s, 0.0) - gap) < 0.5)]
+            same_gap = [s for s, extra in over.items() if abs(extra - gap) < 0.5]
+            misplaced = closing[closing["strand"].isin(same_gap)]
             closing = misplaced if not misplaced.empty else closing
             for _, line in closing.iterrows():
                 message += (
