@@ -121,9 +121,22 @@ class Budget(Strict):
 
 
 class Commissioned(Strict):
+    """Job outcomes commissioned from a provider (or group of providers named in the data)."""
+
     provider: StrictStr
     job_outcomes: Annotated[int, Field(ge=0)]
     source: StrictStr
+    data_providers: tuple[StrictStr, ...] = Field(
+        default=(),
+        description="Provider names as the participant data spell them; default: the provider itself.",
+    )
+
+
+class PlanLine(Strict):
+    """An activity line of a delivery plan: its planned residents supported (amounts are budget lines)."""
+
+    activity: StrictStr
+    residents_supported: Annotated[int, Field(ge=0)] | None = None
 
 
 class PublishedFigure(Strict):
@@ -196,6 +209,9 @@ class Section(Strict):
     key: Name
     heading: StrictStr
     paragraphs: tuple[StrictStr, ...] = ()
+    charts: tuple[Name, ...] = Field(
+        default=(), description="Charts shown at the end of the section, by name."
+    )
 
 
 class Document(Strict):
@@ -235,6 +251,7 @@ class Params(Strict):
     targets: tuple[Target, ...] = ()
     budget: Budget
     commissioned: tuple[Commissioned, ...] = ()
+    delivery_plan: tuple[PlanLine, ...] = ()
     published_figures: tuple[PublishedFigure, ...] = ()
     equity: Equity = Equity()
     disclosure: Disclosure = Disclosure()

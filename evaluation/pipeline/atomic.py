@@ -20,6 +20,7 @@ def staged_folder(final: Path) -> Iterator[Path]:
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.staging-", dir=final.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a published pack is readable like any folder
     try:
         yield staging
     except BaseException:

@@ -1,22 +1,29 @@
-"""The report run: for each parameters file, validate inputs and build its pack atomically.
+"""The report run: for each parameters file, validate, execute the notebooks, render documents.
 
 In: parameters files and a reports folder. Out: ``reports/<area>/<period>/`` per file, each
-replaced in one step only when everything for it succeeded; other areas go on if one fails.
+replaced in one step only when everything for it succeeded; if one area fails, the others go on
+and the run ends non-zero with a summary. Working files (validated tables, quarantine, results)
+go to ``reports/.internal/<area>/<period>/`` and are never part of a published pack.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
 from rich.console import Console
 
 from evaluation.data.inputs import load_inputs
+from evaluation.data.store import write_validated
 from evaluation.data.summary import summary_rows, write_quarantine
-from evaluation.errors import EvaluationError, ParamsError
+from evaluation.errors import EvaluationError, ParamsError, PipelineError
 from evaluation.params import load_params
 from evaluation.pipeline.atomic import staged_folder
+from evaluation.pipeline.manifest import provenance_for, write_manifest
+from evaluation.pipeline.notebooks import NOTEBOOKS, execute_notebook
+from evaluation.results import read_all
 
 
 def pack_location(params_path: Path) -> tuple[str, str]:
@@ -45,19 +52,41 @@ def select_params(params_dir: Path, area: str | None = None) -> list[Path]:
     return files
 
 
-def build_pack(params_path: Path, staging: Path, internal: Path, console: Console) -> dict:
-    """Everything for one parameters file, written into ``staging``; returns the step times."""
+def build_pack(params_path: Path, staging: Path, work: Path, console: Console) -> dict[str, float]:
+    """Everything for one parameters file, written into ``staging``; returns each step's seconds."""
     from evaluation.cli import print_summary
+    from evaluation.documents.build import build_decision_paper
 
-    params = load_params(params_path)
     steps: dict[str, float] = {}
-    t0 = time.perf_counter()
+    t = time.perf_counter()
+    params = load_params(params_path)
     inputs = load_inputs(params_path, params)
-    write_quarantine(inputs, internal / "quarantine")
+    if work.exists():
+        shutil.rmtree(work)
+    write_validated(inputs, work / "validated")
+    write_quarantine(inputs, work / "quarantine")
     rows = summary_rows(inputs.tables())
-    (staging / "validation_summary.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-    steps["validate"] = round(time.perf_counter() - t0, 3)
+    (staging / "data").mkdir(parents=True, exist_ok=True)
+    (staging / "data" / "validation_summary.json").write_text(
+        json.dumps(rows, indent=2) + "\n", encoding="utf-8"
+    )
+    steps["validate"] = time.perf_counter() - t
     print_summary(f"{params.run_name}: inputs validated", rows)
+
+    for name in NOTEBOOKS:
+        t = time.perf_counter()
+        execute_notebook(
+            name, params_path=params_path, work=work, out=staging / "notebooks" / f"{name}.ipynb"
+        )
+        steps[f"notebook:{name}"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    sections = read_all(work / "results")
+    provenance = provenance_for(params_path, params)
+    if "decision_paper" in params.documents:
+        build_decision_paper(params, params_path, sections, rows, provenance, staging)
+    steps["documents"] = time.perf_counter() - t
+    write_manifest(staging, params_path=params_path, params=params, provenance=provenance, steps=steps)
     return steps
 
 
@@ -67,12 +96,12 @@ def run_report(params_files: list[Path], reports: Path, *, console: Console) -> 
     for params_path in params_files:
         area, period = pack_location(params_path)
         final = Path(reports) / area / period
-        internal = Path(reports) / ".internal" / area / period
+        work = Path(reports) / ".internal" / area / period
         try:
             with staged_folder(final) as staging:
-                build_pack(params_path, staging, internal, console)
-            console.print(f"[green]pack written:[/] {final}")
-        except EvaluationError as err:
+                steps = build_pack(params_path, staging, work, console)
+            console.print(f"[green]pack written:[/] {final} ({sum(steps.values()):.1f} s)")
+        except (EvaluationError, PipelineError) as err:
             failures.append(f"{params_path.name}: {err}")
             console.print(f"[red]failed:[/] {params_path.name}: {err}")
     if failures:

@@ -1,0 +1,142 @@
+"""Statistical disclosure control: the only way a table or figure reaches a published document.
+
+In: a results table with counts (and rates built on them) and the run's rule. Out: a
+``ProtectedTable`` whose small counts are replaced by the GSS marker ``[c]``, with rates and
+intervals built on them withheld too, secondary suppression so that a withheld cell cannot be
+recovered from the group's total, optional rounding, and a log of every cell withheld and why
+(the log holds no values, so it can be published in the QA appendix).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from evaluation.figures import Figure, FigureRegister
+from evaluation.params import Disclosure
+
+CONFIDENTIAL = "[c]"
+NOT_AVAILABLE = "[x]"
+NOT_APPLICABLE = "[z]"
+LEGEND = {
+    CONFIDENTIAL: "confidential: withheld to protect people from being identified",
+    NOT_AVAILABLE: "not available",
+    NOT_APPLICABLE: "not applicable",
+}
+
+
+@dataclass(frozen=True)
+class ProtectedTable:
+    """A table that has passed disclosure control; documents accept nothing else."""
+
+    name: str
+    frame: pd.DataFrame  # object columns; withheld cells hold a GSS marker
+    log: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["table", "row", "column", "reason"])
+    )
+    rule: str = ""
+
+
+def describe_rule(rule: Disclosure) -> str:
+    text = f"counts from 1 to {rule.threshold - 1} are withheld"
+    text += "; zeros are withheld" if rule.zeros == "suppress" else "; zeros are published"
+    if rule.rounding_base > 1:
+        text += f"; other counts are rounded to the nearest {rule.rounding_base}"
+    if rule.secondary:
+        text += "; where one cell of a group would be withheld, the next smallest is withheld too, so no cell can be found by subtraction from the total"
+    text += "; rates and intervals built on a withheld count are withheld"
+    return text
+
+
+def _primary(values: pd.Series, rule: Disclosure) -> pd.Series:
+    v = pd.to_numeric(values, errors="coerce")
+    small = (v > 0) & (v < rule.threshold)
+    if rule.zeros == "suppress":
+        small |= v == 0
+    return small.fillna(False)
+
+
+def protect(
+    table: pd.DataFrame,
+    *,
+    name: str,
+    counts: tuple[str, ...],
+    derived: dict[str, tuple[str, ...]] | None = None,
+    group_by: str | None = None,
+    label: str | None = None,
+    rule: Disclosure,
+) -> ProtectedTable:
+    """Withhold small counts and what is built on them; the one door to publication.
+
+    ``counts``: columns of counts. ``derived``: column -> the count columns it is built on
+    (rates, intervals); withheld when any of them is. ``group_by``: a column whose values split
+    the table into sets of cells that add up to a published total (for example ``stage`` in a
+    funnel by provider); secondary suppression works within each set. ``label``: the column
+    naming each row, for the log.
+    """
+    derived = derived or {}
+    frame = table.reset_index(drop=True).copy()
+    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    reasons: list[dict] = []
+    row_label = (lambda i: str(frame.loc[i, label])) if label else (lambda i: str(i + 1))
+    for col in counts:
+        primary = _primary(frame[col], rule)
+        mask[col] |= primary
+        for i in frame.index[primary]:
+            reasons.append(
+                {"row": row_label(i), "column": col, "reason": f"primary: count below {rule.threshold}"}
+            )
+    if rule.secondary:
+        groups = (
+            [frame.index] if group_by is None else [g.index for _, g in frame.groupby(group_by, sort=False)]
+        )
+        for col in counts:
+            for idx in groups:
+                hidden = mask.loc[idx, col]
+                if int(hidden.sum()) != 1 or len(idx) < 2:
+                    continue
+                values = pd.to_numeric(frame.loc[idx, col], errors="coerce")
+                candidates = values[~hidden & values.notna()]
+                if candidates.empty:
+                    continue
+                j = candidates.sort_values(kind="stable").index[0]
+                mask.loc[j, col] = True
+                reasons.append(
+                    {
+                        "row": row_label(j),
+                        "column": col,
+                        "reason": "secondary: protects a withheld cell from subtraction",
+                    }
+                )
+    for col, bases in derived.items():
+        hit = mask[list(bases)].any(axis=1)
+        mask[col] |= hit
+        for i in frame.index[hit]:
+            reasons.append({"row": row_label(i), "column": col, "reason": "built on a withheld count"})
+    out = frame.astype(object)
+    for col in counts:
+        if rule.rounding_base > 1:
+            v = pd.to_numeric(out[col], errors="coerce")
+            rounded = (np.round(v / rule.rounding_base) * rule.rounding_base).astype("Int64")
+            out[col] = rounded.where(v.notna(), out[col]).astype(object)
+    for col in out.columns:
+        out.loc[mask[col], col] = CONFIDENTIAL
+    log = pd.DataFrame(reasons, columns=["row", "column", "reason"])
+    log.insert(0, "table", name)
+    return ProtectedTable(
+        name=name, frame=out, log=log.drop_duplicates().reset_index(drop=True), rule=describe_rule(rule)
+    )
+
+
+def protect_figures(figures: FigureRegister, rule: Disclosure, basis: dict[str, int]) -> FigureRegister:
+    """Mark figures whose underlying count is small as withheld; ``basis`` maps name -> count."""
+    out = []
+    for fig in figures:
+        k = basis.get(fig.name)
+        small = k is not None and ((0 < k < rule.threshold) or (k == 0 and rule.zeros == "suppress"))
+        if small:
+            fig = Figure(fig.name, None, fig.unit, fig.definition, fig.source, None, None, True)
+        out.append(fig)
+    return FigureRegister(out)

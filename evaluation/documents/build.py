@@ -1,0 +1,108 @@
+"""Build documents into a pack folder: HTML with its assets, and the tagged PDF.
+
+In: parameters, results sections, validation summary and provenance. Out: files in the pack.
+Every table goes through ``documents.tables`` (and so through disclosure control) first.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from evaluation.data.reference import ons_areas
+from evaluation.documents import context, render, tables
+from evaluation.figures import FigureRegister
+from evaluation.params import Params
+from evaluation.published import process_charts
+from evaluation.results import Results
+
+
+def merged(sections: list[Results]) -> tuple[FigureRegister, list, dict, dict]:
+    """Figures, QA findings, tables and charts of every results section, as one."""
+    figures = FigureRegister()
+    qa: list = []
+    tabs: dict = {}
+    charts: dict = {}
+    for r in sections:
+        figures = figures.merge(r.figures)
+        qa += r.qa
+        tabs |= {f"{r.section}.{k}": v for k, v in r.tables.items()}
+        charts |= r.charts
+    return figures, qa, tabs, charts
+
+
+def presented_tables(params: Params, tabs: dict) -> dict[str, tables.PresentedTable]:
+    """The tables a decision paper can place with {table:NAME}, each protected and formatted."""
+    rule = params.disclosure
+    out: dict[str, tables.PresentedTable] = {}
+    if "process.budget" in tabs:
+        out["budget"] = tables.budget_table(
+            tabs["process.budget"], financial_year=params.budget.financial_year, rule=rule
+        )
+    if "process.league_start_to_job" in tabs:
+        areas = ons_areas()
+        first = params.area_codes[0]
+        ca = (
+            areas.loc[first, "combined_authority_code"]
+            if params.area.kind == "local_authority"
+            else params.area.code
+        )
+        out["league"] = tables.league_presented(
+            tabs["process.league_start_to_job"], rule=rule, region=str(areas.loc[ca, "area_name"])
+        )
+    if "process.funnel" in tabs:
+        out["funnel"] = tables.funnel_presented(
+            tabs["process.funnel"], rule=rule, caption="Programme funnel to the data cut-off"
+        )
+    if "process.funnel_by_provider" in tabs:
+        out["providers"] = tables.groups_presented(
+            tabs["process.funnel_by_provider"],
+            stage="job_outcomes",
+            rule=rule,
+            caption="Evidenced job outcomes by provider, as a share of starts",
+            group_header="Provider",
+        )
+    if "process.delivery_plan" in tabs:
+        out["delivery_plan"] = tables.delivery_plan_presented(tabs["process.delivery_plan"], rule=rule)
+    return out
+
+
+def copy_assets(pack: Path, charts: dict) -> None:
+    (pack / "assets").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(render.TEMPLATES / "print.css", pack / "assets" / "print.css")
+    (pack / "charts").mkdir(parents=True, exist_ok=True)
+    for name, chart in sorted(charts.items()):
+        (pack / "charts" / f"{name}.svg").write_text(chart.svg, encoding="utf-8")
+
+
+def build_decision_paper(
+    params: Params,
+    params_file: Path,
+    sections: list[Results],
+    validation_rows: list[dict],
+    provenance: context.Provenance,
+    pack: Path,
+) -> list[Path]:
+    """Render the Cabinet report / Delegated Officer Decision paper as HTML and PDF into ``pack``."""
+    figures, qa, tabs, _ = merged(sections)
+    process = next(r for r in sections if r.section == "process")
+    charts = process_charts(process, params)
+    copy_assets(pack, charts)
+    ctx = context.decision_paper_context(
+        params=params,
+        params_file=params_file,
+        figures=figures,
+        presented=presented_tables(params, tabs),
+        charts=charts,
+        chart_href="charts",
+        qa=qa,
+        validation_rows=validation_rows,
+        provenance=provenance,
+        css_href="assets/print.css",
+    )
+    html = render.render_html("decision_paper.html.j2", ctx)
+    html_path = pack / "decision_paper.html"
+    html_path.write_text(html, encoding="utf-8")
+    pdf_path = pack / "decision_paper.pdf"
+    pdf_path.write_bytes(render.render_pdf(html, base=pack))
+    return [html_path, pdf_path]

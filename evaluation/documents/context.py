@@ -1,0 +1,216 @@
+"""Document contexts: everything a template shows, as plain values, built from results only.
+
+In: the parameters, the results sections (figures, tables, charts, QA) and the provenance.
+Out: a dict for a Jinja2 template. Narrative placeholders are filled here; tables arrive already
+protected; figures used are listed with their definitions for the appendix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from evaluation import __version__
+from evaluation.disclosure import LEGEND, describe_rule
+from evaluation.documents import narrative, tables
+from evaluation.documents.formatting import figure_text
+from evaluation.figures import FigureRegister
+from evaluation.metrics.results import QAFinding
+from evaluation.params import Params
+from evaluation.results import ChartFile
+
+STATUS_TEXT = {"pass": "Passed", "fail": "Does not reconcile", "note": "Note"}
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    name: str
+    file: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What produced a document: the run, the parameters and inputs (by hash) and the code."""
+
+    run_id: str
+    params_file: str
+    params_sha256: str
+    inputs: tuple[InputRecord, ...]
+    commit: str
+    source_date: str
+    toolkit_version: str = __version__
+
+
+class FigureUse:
+    """Records which figures a document names, for its appendix of definitions."""
+
+    def __init__(self, figures: FigureRegister) -> None:
+        self.figures = figures
+        self.used: set[str] = set()
+
+    def fill(self, text: str, *, file: str, key: str, table_names: set[str]) -> narrative.Paragraph:
+        self.used.update(m.group(1) for m in narrative.FIG.finditer(text))
+        return narrative.paragraph(text, self.figures, file=file, key=key, tables=table_names)
+
+    def listing(self) -> list[dict]:
+        return [
+            {"name": f.name, "text": figure_text(f), "definition": f.definition, "source": f.source}
+            for f in self.figures
+            if f.name in self.used
+        ]
+
+
+def qa_rows(qa: list[QAFinding]) -> tuple[list[dict], str]:
+    rows = [{**asdict(q), "status_text": STATUS_TEXT.get(q.status, q.status)} for q in qa]
+    failed = sum(q.status == "fail" for q in qa)
+    summary = (
+        f"{len(qa)} checks ran; {failed} found a figure that does not reconcile or agree."
+        if qa
+        else "No consistency checks apply."
+    )
+    return rows, summary
+
+
+def common_context(
+    *,
+    params: Params,
+    figures: FigureRegister,
+    presented: dict[str, tables.PresentedTable],
+    charts: dict[str, ChartFile],
+    chart_href: str,
+    qa: list[QAFinding],
+    validation_rows: list[dict],
+    provenance: Provenance,
+    title: str,
+    short_title: str,
+    description: str,
+    css_href: str,
+    use: FigureUse,
+) -> dict:
+    """The parts every document shares: metadata, QA appendix, disclosure log, provenance."""
+    qa_list, qa_summary = qa_rows(qa)
+    logs = [t.log for t in presented.values() if not t.log.empty]
+    withheld = sum(len(lg) for lg in logs)
+    return {
+        "doc": {
+            **params.document.model_dump(),
+            "title": title,
+            "short_title": short_title,
+            "description": description,
+            "organisation": params.area.organisation,
+            "key_decision_text": ("Yes" if params.document.key_decision else "No")
+            + (
+                ""
+                if params.document.key_decision == params.document.forward_plan
+                else f"; Forward Plan: {'Yes' if params.document.forward_plan else 'No'}"
+            ),
+        },
+        "tables": presented,
+        "charts": {
+            name: {"href": f"{chart_href}/{name}.svg", "title": c.title, "alt_text": c.alt_text}
+            for name, c in charts.items()
+        },
+        "qa": qa_list,
+        "qa_summary": qa_summary,
+        "validation": tables.validation_presented(validation_rows, rule=params.disclosure),
+        "disclosure": {
+            "rule": describe_rule(params.disclosure),
+            "legend": [{"marker": m, "meaning": t} for m, t in LEGEND.items()],
+            "summary": f"{withheld} cell(s) withheld in this document's tables."
+            if withheld
+            else "No cell in this document's tables needed to be withheld.",
+            "log": tables.disclosure_log_presented(logs, rule=params.disclosure),
+        },
+        "provenance": asdict(provenance),
+        "css_href": css_href,
+        "figures_used": use.listing(),
+    }
+
+
+def decision_paper_context(
+    *,
+    params: Params,
+    params_file: Path,
+    figures: FigureRegister,
+    presented: dict[str, tables.PresentedTable],
+    charts: dict[str, ChartFile],
+    chart_href: str,
+    qa: list[QAFinding],
+    validation_rows: list[dict],
+    provenance: Provenance,
+    css_href: str,
+) -> dict:
+    """Context of the Cabinet report / Delegated Officer Decision paper, in the seed paper's order."""
+    doc = params.document
+    use = FigureUse(figures)
+    file = str(params_file)
+    names = set(presented)
+    summary = [
+        use.fill(t, file=file, key=f"document.summary[{i}]", table_names=names)
+        for i, t in enumerate(doc.summary)
+    ]
+    recommendations = [
+        narrative.fill(t, figures, file=file, key=f"document.recommendations[{i}]")
+        for i, t in enumerate(doc.recommendations)
+    ]
+    sections = []
+    for si, s in enumerate(doc.sections, start=1):
+        paragraphs = []
+        number = 0
+        for pi, text in enumerate(s.paragraphs):
+            body = use.fill(
+                text, file=file, key=f"document.sections[{si - 1}].paragraphs[{pi}]", table_names=names
+            )
+            if body.table is None:
+                number += 1
+            paragraphs.append({"number": f"{si}.{number}" if body.table is None else "", "body": body})
+        if s.key == "accountable_officers":
+            for officer in doc.accountable_officers:
+                number += 1
+                paragraphs.append(
+                    {
+                        "number": f"{si}.{number}",
+                        "body": narrative.Paragraph(lines=(f"{officer.name}, {officer.title}",)),
+                    }
+                )
+        sections.append(
+            {
+                "number": si,
+                "key": s.key,
+                "heading": s.heading,
+                "paragraphs": paragraphs,
+                "charts": [c for c in s.charts if c in charts],
+                "extra": "",
+            }
+        )
+    ctx = common_context(
+        params=params,
+        figures=figures,
+        presented=presented,
+        charts=charts,
+        chart_href=chart_href,
+        qa=qa,
+        validation_rows=validation_rows,
+        provenance=provenance,
+        title=doc.title,
+        short_title=doc.title if len(doc.title) < 70 else doc.title[:67] + "...",
+        description=f"{doc.committee}, {doc.meeting_date:%-d %B %Y}: {doc.title}",
+        css_href=css_href,
+        use=use,
+    )
+    ctx.update(
+        summary=summary,
+        recommendations=recommendations,
+        sections=sections,
+        officers=list(doc.accountable_officers),
+        approvals=[
+            {
+                "role": a.role,
+                "name": a.name,
+                "date": a.date.strftime("%-d %B %Y") if a.date else "To be confirmed",
+            }
+            for a in doc.approvals
+        ],
+    )
+    return ctx

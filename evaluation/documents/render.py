@@ -1,0 +1,120 @@
+"""HTML through Jinja2 and tagged PDF through WeasyPrint, safely.
+
+Jinja2 runs with autoescape and strict undefined (a missing value fails the build naming the
+template, line and name); text from parameters and data is only ever a value, never template
+source. WeasyPrint's fetcher may read only the project's templates folder and the pack being
+built: never the network, never other files. PDFs are PDF/UA-1 tagged, in en-GB, with title and
+author, and carry no creation time beyond ``SOURCE_DATE_EPOCH`` so the bytes are reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import jinja2
+from markupsafe import Markup
+
+from evaluation.documents import formatting
+from evaluation.errors import TemplateError
+
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def css_string(text: str) -> Markup:
+    """Text as a quoted CSS string: every character outside letters, digits and spaces escaped."""
+    body = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in str(text))
+    return Markup(f'"{body}"')
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2", "xml"], default=True),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        css_string=css_string,
+        uk_date=formatting.uk_date,
+        month_year=formatting.month_year,
+        count=formatting.count,
+        money=formatting.money,
+        percent=formatting.percent,
+    )
+    return env
+
+
+def render_html(template: str, context: dict) -> str:
+    """Render one document template; an undefined name stops the build with its place."""
+    env = environment()
+    try:
+        return env.get_template(template).render(**context)
+    except jinja2.UndefinedError as err:
+        import traceback
+
+        line = None
+        for frame in traceback.extract_tb(err.__traceback__):
+            if frame.filename.endswith(".j2"):
+                line = frame.lineno
+        raise TemplateError(
+            f"the template uses a value that is not defined: {err.message}",
+            file=str(TEMPLATES / template),
+            line=line,
+        ) from None
+    except jinja2.TemplateSyntaxError as err:
+        raise TemplateError(
+            f"template syntax error: {err.message}", file=err.filename or template, line=err.lineno
+        ) from None
+
+
+def _fetcher(allowed: tuple[Path, ...]):
+    """A URL fetcher that reads data: URLs and files under ``allowed`` only, and stops otherwise."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    roots = tuple(p.resolve() for p in allowed)
+
+    class PackOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            parsed = urlparse(url)
+            if parsed.scheme == "file":
+                path = Path(unquote(parsed.path)).resolve()
+                if not any(path == r or r in path.parents for r in roots):
+                    raise FatalURLFetchingError(
+                        f"a document tried to read {path}, outside the templates and the pack"
+                    )
+            elif parsed.scheme != "data":
+                raise FatalURLFetchingError(
+                    f"a document tried to fetch {url!r}; documents may not reach the network"
+                )
+            return super().fetch(url, headers)
+
+    return PackOnlyFetcher(allowed_protocols=("file", "data"), allow_redirects=False, fail_on_errors=True)
+
+
+def source_date() -> dt.datetime:
+    """The build time recorded in documents: ``SOURCE_DATE_EPOCH``, else the Unix epoch (never now)."""
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
+
+
+def render_pdf(html: str, *, base: Path) -> bytes:
+    """A PDF/UA-1 tagged PDF of ``html``; relative links resolve inside ``base`` only.
+
+    Title, author, language and dates come from the HTML head (``<title>``, ``<meta name=author>``,
+    ``<html lang>``, ``dcterms.created``), which the templates fill from the run, not the clock.
+    """
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
+
+    try:
+        document = weasyprint.HTML(
+            string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=_fetcher((TEMPLATES, base))
+        ).render(pdf_variant="pdf/ua-1")
+        return document.write_pdf(pdf_identifier=b"trailblazer-evaluation")
+    except FatalURLFetchingError as err:
+        raise TemplateError(str(err)) from None

@@ -1,0 +1,72 @@
+"""What notebooks call: open a run from its parameters file, show results, hand them over.
+
+Keeps notebooks thin: one parameters cell, then single calls between markdown cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation.data.inputs import ValidatedInputs
+from evaluation.data.store import read_validated
+from evaluation.params import Params, load_params
+from evaluation.published import process_charts, protect_table
+from evaluation.results import ChartFile, Results, write_results
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run as a notebook sees it: checked parameters and the validated inputs."""
+
+    params_file: Path
+    params: Params
+    inputs: ValidatedInputs
+    work_dir: Path
+
+    def describe(self) -> None:
+        p = self.params
+        print(f"{p.area.name} ({p.area.code}), {p.programme}, financial year {p.financial_year}")
+        print(
+            f"Period {p.period.start:%-d %B %Y} to {p.period.end:%-d %B %Y}; data to {p.period.data_cutoff:%-d %B %Y}"
+        )
+        print(f"Parameters: {self.params_file}")
+
+    def write(self, results: Results) -> Path:
+        return write_results(results, self.work_dir / "results")
+
+    def show(self, table: pd.DataFrame | list | None, name: str = "table", **where: object) -> None:
+        """Display a results table as it would be published: filtered, then disclosure-protected."""
+        if table is None:
+            print("Not available for this run.")
+            return
+        if isinstance(table, list):
+            show(pd.DataFrame([vars(o) for o in table]))
+            return
+        for col, value in where.items():
+            table = table[table[col] == value]
+        show(protect_table(name, table, self.params.disclosure).frame)
+
+    def show_chart(self, results: Results, name: str) -> None:
+        """Display a chart as documents draw it: from protected tables, with its alt text."""
+        show(process_charts(results, self.params)[name])
+
+
+def open_run(params_file: str | Path, work_dir: str | Path) -> Run:
+    """Check the parameters file with the strict model and read the run's validated inputs."""
+    path = Path(params_file)
+    work = Path(work_dir)
+    return Run(path, load_params(path), read_validated(work / "validated"), work)
+
+
+def show(obj: object) -> None:
+    """Display a (protected) table or a chart with its alt text in the notebook."""
+    from IPython.display import SVG, display
+
+    if isinstance(obj, ChartFile):
+        display(SVG(obj.svg))
+        print(obj.alt_text)
+        return
+    display(obj)

@@ -1,0 +1,89 @@
+"""Execute the parameterised notebooks with papermill, one run per (notebook, parameters file).
+
+Each notebook receives the parameters file's path (checked inside by the strict model) and the
+run's working folder; a failing cell is reported as the notebook, cell and error in plain words.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from evaluation.errors import PipelineError
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks"
+NOTEBOOKS = ("process_evaluation",)
+CELL_TIMEOUT_SECONDS = 600
+# Notebook metadata that records when and how long, not what: cleared so outputs are reproducible.
+VOLATILE_KEYS = (
+    "start_time",
+    "end_time",
+    "duration",
+    "exception",
+    "iopub.execute_input",
+    "iopub.status.busy",
+    "iopub.status.idle",
+    "shell.execute_reply",
+    "execution",
+)
+
+
+def _ipc_kernel_manager() -> type:
+    """A kernel manager whose kernel talks over local IPC sockets, not TCP ports."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class IPCKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    return IPCKernelManager
+
+
+def execute_notebook(name: str, *, params_path: Path, work: Path, out: Path) -> Path:
+    """Run ``notebooks/<name>.ipynb`` for one parameters file; the executed copy goes to ``out``."""
+    import papermill as pm
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(
+            str(NOTEBOOK_DIR / f"{name}.ipynb"),
+            str(out),
+            parameters={
+                "params_file": str(Path(params_path).resolve()),
+                "work_dir": str(Path(work).resolve()),
+            },
+            kernel_name="python3",
+            progress_bar=False,
+            execution_timeout=CELL_TIMEOUT_SECONDS,
+            cwd=str(NOTEBOOK_DIR.parent),
+            kernel_manager_class=_ipc_kernel_manager(),
+        )
+    except pm.PapermillExecutionError as err:
+        raise PipelineError(
+            f"notebook {name} failed in cell {err.exec_count}: {err.ename}: {err.evalue}",
+            file=str(out),
+        ) from None
+    normalise(out)
+    return out
+
+
+def normalise(path: Path) -> None:
+    """Drop run-time metadata (timings, kernel start times) so executed notebooks compare by content."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+
+    def scrub(meta: dict) -> None:
+        for key in VOLATILE_KEYS:
+            meta.pop(key, None)
+        pm_meta = meta.get("papermill")
+        if isinstance(pm_meta, dict):
+            for key in VOLATILE_KEYS:
+                pm_meta.pop(key, None)
+            pm_meta.pop("input_path", None)
+            pm_meta.pop("output_path", None)
+            pm_meta.pop("parameters", None)
+            pm_meta.pop("environment_variables", None)
+
+    scrub(nb.get("metadata", {}))
+    for cell in nb.get("cells", []):
+        scrub(cell.get("metadata", {}))
+    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,155 @@
+"""The publishable view of results: every table protected, every chart drawn from protected tables.
+
+Documents and the executed notebooks in a pack both show results only through this module, so
+nothing unprotected is published. Results tables follow one naming convention for the columns
+that count people (``COUNT_COLUMNS``); rates and intervals built on them are withheld with them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evaluation import charts
+from evaluation.disclosure import ProtectedTable, protect
+from evaluation.params import Disclosure, Params
+from evaluation.results import ChartFile, Results
+
+# Columns of results tables that count people; every results table names its counts from this list.
+COUNT_COLUMNS = (
+    "k",
+    "n",
+    "referrals",
+    "starts",
+    "job_outcomes",
+    "supported",
+    "events",
+    "censored",
+    "delivered_job_outcomes",
+)
+# Columns built on counts: withheld when any of their bases is.
+DERIVED = {
+    "rate": ("k", "n"),
+    "lower": ("k", "n"),
+    "upper": ("k", "n"),
+    "days": ("events", "n"),
+}
+
+
+def protect_table(name: str, frame: pd.DataFrame, rule: Disclosure) -> ProtectedTable:
+    """Protect any results table by the naming convention; secondary suppression within each stage."""
+    counts = tuple(c for c in COUNT_COLUMNS if c in frame)
+    derived = {
+        c: tuple(b for b in bases if b in frame)
+        for c, bases in DERIVED.items()
+        if c in frame and any(b in frame for b in bases)
+    }
+    group_by = (
+        "stage"
+        if "stage" in frame and "group" in frame
+        else ("measure" if "measure" in frame and "quantile" in frame else None)
+    )
+    label = next(
+        (c for c in ("group", "label", "provider", "activity", "month", "stage") if c in frame), None
+    )
+    return protect(
+        frame, name=name, counts=counts, derived=derived, group_by=group_by, label=label, rule=rule
+    )
+
+
+def numeric(protected: ProtectedTable) -> pd.DataFrame:
+    """A protected table with withheld cells as missing numbers, for drawing charts."""
+    out = protected.frame.copy()
+    for col in out.columns:
+        if col in COUNT_COLUMNS or col in DERIVED:
+            out[col] = pd.to_numeric(
+                out[col].map(lambda v: np.nan if isinstance(v, str) and v.startswith("[") else v),
+                errors="coerce",
+            )
+    return out
+
+
+def process_charts(process: Results, params: Params) -> dict[str, ChartFile]:
+    """The process evaluation's charts, drawn from protected tables only."""
+    rule = params.disclosure
+    period = params.period
+    made = []
+    funnel = numeric(protect_table("funnel", process.tables["funnel"], rule))
+    made.append(
+        charts.funnel_chart(
+            funnel[funnel["k"].notna()], title="Programme funnel", data_cutoff=period.data_cutoff
+        )
+    )
+    prov = process.tables["funnel_by_provider"]
+    prov_jobs = numeric(protect_table("providers", prov[prov["stage"] == "job_outcomes"], rule))
+    made.append(
+        charts.rates_chart(
+            prov_jobs,
+            title="Start to job outcome by provider",
+            value_label="Evidenced job outcomes as a share of starts",
+        )
+    )
+    jobs_target = next((t for t in params.targets if t.measure == "job_outcomes"), None)
+    cumulative = numeric(protect_table("cumulative", process.tables["cumulative"], rule))
+    # Months whose running total is withheld are left out of the line, not drawn as zero.
+    cumulative = cumulative[cumulative["job_outcomes"].notna()]
+    projection = _projection(process, "job_outcomes", period.data_cutoff, period.end)
+    made.append(
+        charts.cumulative_chart(
+            cumulative,
+            target=jobs_target.value if jobs_target else None,
+            target_label=jobs_target.label if jobs_target else "",
+            period_start=period.start,
+            period_end=period.end,
+            projection=projection,
+            measure="job_outcomes",
+            title="Cumulative evidenced job outcomes against the target",
+        )
+    )
+    return {c.name: ChartFile(c.name, c.title, c.svg, c.alt_text, c.data) for c in made}
+
+
+@dataclass(frozen=True)
+class ProjectionView:
+    """A projection as read back from the results' projections table (what charts need)."""
+
+    measure: str
+    observed: int
+    target: int | None
+    data_cutoff: dt.date
+    period_end: dt.date
+    central: float
+    low80: float
+    high80: float
+    low95: float
+    high95: float
+    probability_reaching_target: float | None
+
+
+def _projection(process: Results, measure: str, cutoff: dt.date, end: dt.date) -> ProjectionView | None:
+    """The projection of a measure rebuilt from the projections table (None if there is none)."""
+    table = process.tables.get("projections")
+    if table is None or table.empty:
+        return None
+    rows = table[table["measure"] == measure]
+    if rows.empty:
+        return None
+    v = rows.drop_duplicates("quantity").set_index("quantity")["value"]
+    target = v.get("target")
+    prob = v.get("probability_reaching_target")
+    return ProjectionView(
+        measure=measure,
+        observed=int(v["observed"]),
+        target=None if target is None or pd.isna(target) else int(target),
+        data_cutoff=cutoff,
+        period_end=end,
+        central=float(v["central"]),
+        low80=float(v["low80"]),
+        high80=float(v["high80"]),
+        low95=float(v["low95"]),
+        high95=float(v["high95"]),
+        probability_reaching_target=None if prob is None or pd.isna(prob) else float(prob),
+    )
