@@ -112,7 +112,9 @@ def palette() -> Palette:
 
     cat = get_af_colours("categorical")
     seq = get_af_colours("sequential", number_of_colours=5)
-    return Palette(cat[0], target=cat[1], projection=seq[2], reference=cat[4], band80=seq[3], band95=seq[4])
+    return Palette(
+        data=cat[0], target=cat[1], projection=seq[2], reference=cat[4], band80=seq[3], band95=seq[4]
+    )
 
 
 def target_trajectory(day: dt.date, *, target: float, period_start: dt.date, period_end: dt.date) -> float:
@@ -137,11 +139,17 @@ def _month(d: dt.date) -> str:
 
 
 def _pct_tick(v: float, _pos: object = None) -> str:
+    """Axis ticks as percentages: whole numbers unless the step is finer; none past 100%."""
     return "" if v > 1 + 1e-9 else f"{v * 100:.{0 if abs(v * 100 - round(v * 100)) < 1e-9 else 1}f}%"
 
 
 def _missing(v: object) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def _zero(v: object) -> bool:
+    """Whether a denominator is known to be zero (a missing one is withheld, not zero)."""
+    return not _missing(v) and v == 0
 
 
 def _require(frame: pd.DataFrame, columns: set[str], what: str) -> None:
@@ -195,7 +203,7 @@ def funnel_chart(funnel: pd.DataFrame, *, title: str, data_cutoff: dt.date | Non
 
     ``funnel`` is ``funnel_table(participants)`` for one run (no grouping). Referrals, starts and
     job outcomes are always drawn; a sustained stage only once some job is old enough to judge
-    (n > 0), and the alt text says when one is left out.
+    (n > 0). Rows whose count is withheld (missing) are not drawn. The alt text names what is left out.
     """
     _require(funnel, {"stage", "k", "n", "rate"}, "funnel")
     if "group" in funnel.columns and funnel["group"].nunique() > 1:
@@ -205,8 +213,8 @@ def funnel_chart(funnel: pd.DataFrame, *, title: str, data_cutoff: dt.date | Non
         raise ValueError(f"unknown funnel stage(s) {', '.join(unknown)}; expected {', '.join(STAGES)}")
     rows = funnel.assign(_order=funnel["stage"].map(STAGES.index)).sort_values("_order", kind="stable")
     rows = rows.drop(columns="_order")
-    judged = rows["stage"].isin(MEASURES) | rows["rate"].notna()
-    shown, left_out = rows[judged].reset_index(drop=True), rows[~judged]
+    drawn = rows["k"].notna() & (rows["stage"].isin(MEASURES) | rows["rate"].notna())
+    shown, left_out = rows[drawn].reset_index(drop=True), rows[~drawn]
     when = f" to {_date(data_cutoff)}" if data_cutoff else ""
     if shown.empty or int(shown["k"].max()) == 0:
         alt = f"Bar chart of the programme funnel{when}: no data to show yet, as no referrals are recorded."
@@ -219,18 +227,21 @@ def funnel_chart(funnel: pd.DataFrame, *, title: str, data_cutoff: dt.date | Non
             labels.append(STAGE_LABELS[stage])
             parts.append(f"{_count(k)} {NOUNS[stage]}")
         elif _missing(r.rate):
-            labels.append(f"{STAGE_LABELS[stage]}\nno rate yet")
-            parts.append(
-                f"{_count(k)} {NOUNS[stage]} (no rate, as there are no {NOUNS[STAGES[STAGES.index(stage) - 1]]})"
-            )
+            before = NOUNS[STAGES[STAGES.index(stage) - 1]]
+            why = f"no rate, as there are no {before}" if _zero(r.n) else "rate withheld"
+            labels.append(f"{STAGE_LABELS[stage]}\n{'no rate yet' if _zero(r.n) else why}")
+            parts.append(f"{_count(k)} {NOUNS[stage]} ({why})")
         else:
             short, long = (s.format(n=_count(int(r.n))) for s in OF[stage])
             labels.append(f"{STAGE_LABELS[stage]}\n{_pct(r.rate)} {short}")
             parts.append(f"{_count(k)} {NOUNS[stage]} ({_pct(r.rate)} {long})")
     alt = f"Bar chart of the programme funnel{when}: " + "; ".join(parts) + "."
-    if not left_out.empty:
-        names = ", ".join(NOUNS[s] for s in left_out["stage"])
-        alt += f" Not shown, as no evidenced job is old enough to judge yet: {names}."
+    young = [NOUNS[s] for s, n in zip(left_out["stage"], left_out["n"], strict=True) if _zero(n)]
+    withheld = [NOUNS[s] for s, n in zip(left_out["stage"], left_out["n"], strict=True) if not _zero(n)]
+    if young:
+        alt += f" Not shown, as no evidenced job is old enough to judge yet: {', '.join(young)}."
+    if withheld:
+        alt += f" Not shown, as the figures are withheld: {', '.join(withheld)}."
 
     counts = shown["k"].astype(int).tolist()
 
@@ -373,7 +384,7 @@ def rates_chart(table: pd.DataFrame, *, title: str, value_label: str, overall: f
     ``table`` has one row per group with rate, lower and upper (k, n and method used when present),
     e.g. the job_outcomes rows of ``funnel_table(participants, by="provider")``. A row named
     "All", or ``overall`` (which wins), is drawn as a labelled dashed reference line. Groups with
-    no rate (n = 0) are not drawn; the alt text names them.
+    no rate (n = 0, or withheld) are not drawn; the alt text names them.
     """
     _require(table, {"group", "rate", "lower", "upper"}, "rates")
     if table["group"].duplicated().any():
@@ -405,8 +416,13 @@ def rates_chart(table: pd.DataFrame, *, title: str, value_label: str, overall: f
     alt = f"Dot plot of rates {by} ({value_label}), each with {interval}: " + "; ".join(parts) + "."
     if reference is not None:
         alt += f" Dashed line: All, {_pct(reference)}."
-    if not left_out.empty:
-        alt += f" Not shown, having no rate (no one in the denominator): {', '.join(map(str, left_out['group']))}."
+    ns = left_out["n"] if "n" in left_out.columns else pd.Series(None, index=left_out.index, dtype=object)
+    empty = [str(g) for g, n in zip(left_out["group"], ns, strict=True) if _zero(n)]
+    withheld = [str(g) for g, n in zip(left_out["group"], ns, strict=True) if not _zero(n)]
+    if empty:
+        alt += f" Not shown, having no one in the denominator: {', '.join(empty)}."
+    if withheld:
+        alt += f" Not shown, as their rates are withheld or unavailable: {', '.join(withheld)}."
 
     colours = palette()
     rate, lower, upper = (shown[c].astype(float).to_numpy() for c in ("rate", "lower", "upper"))

@@ -56,9 +56,17 @@ def _funnel(rows: list[tuple[str, int, int | None]]) -> pd.DataFrame:
     for stage, k, n in rows:
         rate = k / n if n else float("nan")
         out.append(
-            {"stage": stage, "k": k, "n": pd.NA if n is None else n, "rate": rate, "lower": rate, "upper": rate,
-             "method": "count" if n is None else METHOD, "definition": process.STAGE_DEFINITIONS[stage]}
-        )  # fmt: skip
+            {
+                "stage": stage,
+                "k": k,
+                "n": pd.NA if n is None else n,
+                "rate": rate,
+                "lower": rate,
+                "upper": rate,
+                "method": "count" if n is None else METHOD,
+                "definition": process.STAGE_DEFINITIONS[stage],
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -75,9 +83,14 @@ def _cumulative(values: list[int]) -> pd.DataFrame:
     """cumulative_by_month-shaped: April and May 2025 whole, June to a cut-off of 15 June 2025."""
     ends = ["2025-04-30", "2025-05-31", "2025-06-15"][: len(values)]
     return pd.DataFrame(
-        {"month": [e[:7] for e in ends], "month_end": ends, "referrals": [v * 4 for v in values],
-         "starts": [v * 2 for v in values], "job_outcomes": values}
-    )  # fmt: skip
+        {
+            "month": [e[:7] for e in ends],
+            "month_end": ends,
+            "referrals": [v * 4 for v in values],
+            "starts": [v * 2 for v in values],
+            "job_outcomes": values,
+        }
+    )
 
 
 def _rates() -> pd.DataFrame:
@@ -132,14 +145,16 @@ def every_chart() -> list[charts.Chart]:
     )
     cum = {"target": 364, "target_label": "Target", "period_start": START, "period_end": END, "title": "Jobs"}
     return [
-        charts.funnel_chart(_funnel(ROTHERHAM_FUNNEL), title="Funnel & <stages>", data_cutoff=dt.date(2026, 2, 15)),
+        charts.funnel_chart(
+            _funnel(ROTHERHAM_FUNNEL), title="Funnel & <stages>", data_cutoff=dt.date(2026, 2, 15)
+        ),
         charts.funnel_chart(_funnel([]).reindex(columns=["stage", "k", "n", "rate"]), title="Empty funnel"),
         charts.cumulative_chart(_cumulative([10, 25, 40]), projection=projection, **cum),
         charts.cumulative_chart(_cumulative([0, 0, 0]), **{**cum, "target": None}),
         charts.cumulative_chart(_cumulative([]), **cum),
         charts.rates_chart(_rates(), title="Rates", value_label="Job outcomes as a share of starts"),
         charts.rates_chart(_rates().iloc[[1]], title="No rates", value_label="Share"),
-    ]  # fmt: skip
+    ]
 
 
 # --- alt text from the numbers -----------------------------------------------------------------
@@ -157,6 +172,8 @@ def test_funnel_alt_text_has_the_counts_and_conversions() -> None:
     )
     for text in ("575", "307", "73", "53.4% of referrals", "23.8% of starts"):
         assert f">{text}</text>" in chart.svg  # drawn as searchable text too
+    drawn = _funnel(ROTHERHAM_FUNNEL).iloc[:4]  # every row but sustained_26w
+    pd.testing.assert_frame_equal(chart.data, drawn)
 
 
 def test_funnel_uses_uk_thousands_and_handles_zero_and_missing_rates() -> None:
@@ -172,6 +189,25 @@ def test_funnel_uses_uk_thousands_and_handles_zero_and_missing_rates() -> None:
     assert "0 evidenced job outcomes (no rate, as there are no starts)" in no_starts.alt_text
 
 
+def test_withheld_figures_are_left_out_and_said_to_be_withheld() -> None:
+    # Disclosure control turns withheld cells into missing numbers; they are neither drawn nor zero.
+    funnel = _funnel(ROTHERHAM_FUNNEL)
+    funnel.loc[funnel["stage"] == "sustained_13w", ["k", "n", "rate"]] = [30, pd.NA, float("nan")]
+    funnel.loc[funnel["stage"] == "job_outcomes", ["k", "rate"]] = [float("nan"), float("nan")]
+    chart = charts.funnel_chart(funnel, title="Withheld")
+    assert "575 referrals; 307 starts (53.4% of referrals)." in chart.alt_text
+    assert "Not shown, as the figures are withheld: evidenced job outcomes, jobs sustained for 13 weeks." in (
+        chart.alt_text
+    )
+    assert chart.data["stage"].tolist() == ["referrals", "starts"]
+    rates = _rates()
+    rates.loc[2, ["k", "n", "rate", "lower", "upper"]] = float("nan")  # C withheld
+    alt = charts.rates_chart(rates, title="R", value_label="Share").alt_text
+    assert alt.endswith(
+        "no one in the denominator: B. Not shown, as their rates are withheld or unavailable: C."
+    )
+
+
 def test_funnel_from_synthetic_rotherham_reproduces_the_seed_paper(rotherham: pd.DataFrame) -> None:
     # Delegated Officer Decision, 2 March 2026, paragraph 1.14: 575 referrals, 307 starts, 73 jobs.
     alt = charts.funnel_chart(process.funnel_table(rotherham), title="Rotherham").alt_text
@@ -180,17 +216,46 @@ def test_funnel_from_synthetic_rotherham_reproduces_the_seed_paper(rotherham: pd
     )
 
 
+def test_cumulative_from_synthetic_rotherham(rotherham: pd.DataFrame) -> None:
+    cutoff = dt.date(2026, 2, 15)
+    table = process.cumulative_by_month(rotherham, data_cutoff=cutoff, period_start=START)
+    chart = charts.cumulative_chart(
+        table, target=None, target_label="", period_start=START, period_end=END, title="Jobs"
+    )
+    jobs = int(
+        (rotherham["job_evidenced"].astype(bool) & (rotherham["job_start_date"] <= "2026-02-15")).sum()
+    )
+    assert jobs == 73  # the seed paper's evidenced job outcomes
+    assert f"Latest: {jobs} by 15 February 2026." in chart.alt_text
+    assert chart.alt_text.endswith(f"February 2026 (to 15 February 2026), {jobs}.")
+    pd.testing.assert_frame_equal(chart.data, table)
+
+
 def test_cumulative_alt_text_states_latest_trajectory_and_projection() -> None:
     # Target 364 over the 364 days from 1 April 2025 to 31 March 2026, so the line's value is the
     # number of days elapsed: 29 on 30 April, 60 on 31 May, 75 on 15 June 2025.
     projection = StandIn(
-        "job_outcomes", 40, 364, dt.date(2025, 6, 15), END,
-        np.float64(150.4), 120.2, 180.6, 99.4, 1234.7, np.float64(0.0123),
-    )  # fmt: skip
+        "job_outcomes",
+        40,
+        364,
+        dt.date(2025, 6, 15),
+        END,
+        np.float64(150.4),
+        120.2,
+        180.6,
+        99.4,
+        1234.7,
+        np.float64(0.0123),
+    )
     chart = charts.cumulative_chart(
-        _cumulative([10, 25, 40]), target=364, target_label="Delivery plan target", period_start=START,
-        period_end=END, projection=projection, title="Jobs",
-    )  # fmt: skip
+        _cumulative([10, 25, 40]),
+        target=364,
+        target_label="Delivery plan target",
+        period_start=START,
+        period_end=END,
+        projection=projection,
+        title="Jobs",
+    )
     alt = chart.alt_text
     assert "April 2025 to 15 June 2025. Latest: 40 by 15 June 2025." in alt
     assert "Delivery plan target: 364 by 31 March 2026" in alt
@@ -209,9 +274,14 @@ def test_cumulative_alt_text_states_latest_trajectory_and_projection() -> None:
 
 def test_cumulative_of_another_measure_with_no_target_and_nothing_yet() -> None:
     starts = charts.cumulative_chart(
-        _cumulative([10, 25, 40]), target=None, target_label="", period_start=START, period_end=END,
-        measure="starts", title="Starts",
-    )  # fmt: skip
+        _cumulative([10, 25, 40]),
+        target=None,
+        target_label="",
+        period_start=START,
+        period_end=END,
+        measure="starts",
+        title="Starts",
+    )
     assert (
         "cumulative starts" in starts.alt_text
         and "Latest: 80 by 15 June 2025. No target is shown." in starts.alt_text
@@ -246,7 +316,7 @@ def test_rates_alt_text_data_and_reference_line() -> None:
         in alt
     )
     assert "Dashed line: All, 16.7%." in alt  # 25 / 150 = 0.1667
-    assert alt.endswith("(no one in the denominator): B.")
+    assert alt.endswith("Not shown, having no one in the denominator: B.")
     pd.testing.assert_frame_equal(chart.data, _rates().iloc[[0, 2, 3]].reset_index(drop=True))
     given = charts.rates_chart(_rates(), title="Rates", value_label="Share", overall=0.15)
     assert "Dashed line: All, 15.0%." in given.alt_text

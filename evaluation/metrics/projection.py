@@ -131,7 +131,7 @@ class _AsAt:
     job_days: np.ndarray  # start to job, leaving or cut-off (starters only)
     job_outcome: np.ndarray
     starter: np.ndarray  # positions (in the referral arrays) of starters
-    recent: np.ndarray  # referred within the rate window
+    referral_day: np.ndarray  # day of referral (the cut-off is 0)
     window: int  # days in the rate window
     starts: int
     jobs: int
@@ -169,11 +169,31 @@ def _as_at(participants: pd.DataFrame, data_cutoff: dt.date) -> _AsAt:
         job_days=np.maximum(job_end - start[started], 0).astype(np.int64),
         job_outcome=job_outcome,
         starter=np.flatnonzero(started),
-        recent=ref > -window,
+        referral_day=ref.astype(np.int64),
         window=window,
         starts=int(started.sum()),
         jobs=int(has_job.sum()),
     )
+
+
+TREND = 0  # experiment: 0 flat over RATE_WINDOW_DAYS, else linear over TREND days
+
+
+def _future_rates(j: _AsAt, weights: np.ndarray, horizon: int) -> np.ndarray:
+    """Referral rate on each day after the cut-off, per draw."""
+    if TREND == 0:
+        recent = j.referral_day > -j.window
+        rate = weights[:, recent].sum(axis=1) / j.window
+        return np.repeat(rate[:, None], horizon, axis=1)
+    L = int(min(TREND, -j.referral_day.min(initial=0) + 1))
+    days = np.arange(-L + 1, 1)
+    onehot = (j.referral_day[:, None] == days[None, :]).astype(float)
+    counts = weights @ onehot  # (B, L)
+    dc = days - days.mean()
+    beta = counts @ dc / (dc @ dc)
+    alpha = counts.mean(axis=1) - beta * days.mean()
+    v = np.arange(1, horizon + 1)
+    return np.maximum(alpha[:, None] + beta[:, None] * v[None, :], 0.0)
 
 
 def _conditional(curves: Curves, elapsed: np.ndarray, horizon: int) -> np.ndarray:
@@ -190,14 +210,14 @@ def _simulate_block(j: _AsAt, measure: str, horizon: int, size: int, rng: np.ran
     # Drawn participant by participant, so a participant appended to the table changes no one else's.
     weights = weight_rng.poisson(1.0, size=(n, size)).T.astype(float)
     uniforms = uniform_rng.random((n, size)).T
-    rate = weights[:, j.recent].sum(axis=1) / j.window
+    rate = _future_rates(j, weights, horizon)  # (draws, horizon): day 1 .. h after the cut-off
     length = int(max(j.start_days.max(initial=0), j.job_days.max(initial=0))) + horizon + 1
     start = product_limit(j.start_days, j.start_outcome, weights, length=length)
     waiting = np.flatnonzero(j.start_outcome == 0)
     elapsed_wait = j.start_days[waiting]
     if measure == "starts":
         p_wait = _conditional(start, elapsed_wait, horizon)
-        expected_new = rate * start.incidence[:, :horizon].sum(axis=1)
+        expected_new = (rate * start.incidence[:, horizon - 1 :: -1][:, :horizon]).sum(axis=1)
         return (uniforms[:, waiting] < p_wait).sum(axis=1) + poisson_rng.poisson(expected_new)
 
     job = product_limit(j.job_days, j.job_outcome, weights[:, j.starter], length=length)
@@ -210,9 +230,11 @@ def _simulate_block(j: _AsAt, measure: str, horizon: int, size: int, rng: np.ran
     base = start.survival[:, elapsed_wait]
     via_start = np.einsum("bmu,bu->bm", f_start[:, elapsed_wait[:, None] + u[None, :]], job_after)
     p_wait = np.clip(np.where(base > 0, via_start / np.where(base > 0, base, 1.0), 0.0), 0.0, 1.0)
-    # A referral with r days left: sum over start day s <= r of f(s) * G(r - s); summed over r < h.
-    job_cum = np.cumsum(job.incidence[:, :horizon], axis=1)
-    expected_new = rate * (f_start[:, :horizon] * job_cum[:, ::-1]).sum(axis=1)
+    # A referral on day v has r = h - v days left: P(job by then) = sum over s <= r of f(s) G(r - s).
+    q = np.zeros((size, horizon))
+    for s in range(horizon):
+        q[:, s:] += f_start[:, s : s + 1] * job.incidence[:, : horizon - s]
+    expected_new = (rate * q[:, ::-1]).sum(axis=1)
     return (
         (uniforms[:, on_programme] < p_on).sum(axis=1)
         + (uniforms[:, waiting] < p_wait).sum(axis=1)
