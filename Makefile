@@ -7,7 +7,7 @@ AREA ?=
 REPORTS ?= reports
 INPUTS := inputs/participants.csv
 
-.PHONY: report test lint format clean verify dictionary lock bench
+.PHONY: report test lint format clean verify dictionary lock bench goldens
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,7 @@ lock:
 clean:
 	rm -rf $(VENV) reports inputs .pytest_cache .ruff_cache .hypothesis build *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Regenerate the golden documents after an intended change, then review `git diff tests/goldens`.
+goldens: $(STAMP)
+	UPDATE_GOLDENS=1 $(PY) -m pytest -q tests/test_documents.py -k golden

@@ -9,28 +9,33 @@ the chance in who gets a job in the weeks left and the uncertainty in the rates 
 draw:
 
 1. resamples the participants (Poisson bootstrap: each person's weight is an independent
-   Poisson(1) count) and re-estimates from the resample the referral rate of the last 8 weeks, the
-   referral-to-start curve and the start-to-job curve. Both curves are product-limit
-   (Aalen-Johansen) cumulative incidences on a day grid: the cut-off censors, and leaving the
-   programme without the outcome is a competing outcome, so a leaver is not assumed to have gone
-   on to find work at the stayers' rate, and a person still on programme is censored, never a
-   failure. With no leavers the curve is 1 - Kaplan-Meier;
-2. simulates forward from the cut-off to the period end: a person on programme for ``a`` days gets
-   a job by the end (``a + h`` days) with probability (F(a + h) - F(a)) / S(a), F the cumulative
-   incidence of a job and S the probability of neither a job nor leaving by ``a`` days; a person
-   waiting to start starts in the same way and may then get a job in the days left; future
-   referrals arrive as a Poisson process at the resampled rate and may start, and then get a job,
-   before the period end (Poisson thinning gives their count exactly);
+   Poisson(1) count) and re-estimates from the resample the referral trend (a straight line
+   through the daily referrals of the last 12 weeks), the referral-to-start curve and the
+   start-to-job curve. Both curves are product-limit (Aalen-Johansen) cumulative incidences on a
+   day grid: the cut-off censors, and leaving without the outcome is a competing outcome, so a
+   leaver is not assumed to go on to find work at the stayers' rate, and a person still on
+   programme is censored, never a failure. With no leavers the curve is 1 - Kaplan-Meier;
+2. simulates forward from the cut-off to the period end, ``h`` days on: a person on programme for
+   ``a`` days gets a job by the end with probability (F(a + h) - F(a)) / S(a), F the cumulative
+   incidence of a job and S the probability of neither a job nor leaving in ``a`` days (when no
+   one leaves this is the Kaplan-Meier (S(a) - S(a + h)) / S(a)); a person waiting to start starts
+   in the same way, and may then get a job in the days left; new referrals arrive as a Poisson
+   process along the resampled trend and may start, and then get a job, before the period end
+   (Poisson thinning gives their count exactly);
 3. adds the simulated count to the count observed to the cut-off.
 
-The central projection is the median of the draws' totals and the intervals are their 10th-90th
-and 2.5th-97.5th percentiles (linear interpolation). The benchmark ``benchmarks.projection_coverage``
-checks the 80% interval's coverage on simulated programmes with known year-end totals.
+The central projection is the median of the draws' totals. The intervals are equal-tailed
+(10th-90th and 2.5th-97.5th percentiles) mid-quantiles (Parzen): each whole-number total is
+spread evenly over the half-units either side, so an 80% interval covers 80% rather than, because
+totals are whole numbers, always somewhat more; rounded to whole numbers they are the usual
+percentiles, which hold at least 80%. ``benchmarks/projection_coverage.py`` checks the coverage on
+simulated programmes with known year-end totals (results in ``benchmarks/results``).
 
-Assumptions, to be stated beside the figure: referrals continue at the rate of the last 8 weeks;
-the time-to-start and time-to-job curves of people starting now are those of earlier cohorts; a
-job counts only once evidenced, and a job started but not yet evidenced is treated as on programme
-(evidencing delays are not modelled); events dated after the cut-off are ignored.
+Assumptions, to be stated beside the figure: referrals follow the straight-line trend of the last
+12 weeks (never below zero); people starting now move to a start and a job as earlier cohorts did
+at the same time since referral or start; a job counts only once evidenced, and a job started but
+not yet evidenced is treated as on programme (evidencing delays are not modelled); anything dated
+after the cut-off is ignored.
 
 Random numbers come from ``numpy.random.default_rng(seed)``, split per block of draws and per
 participant, so the same inputs and seed give identical results, and appending a participant to
@@ -48,9 +53,8 @@ import pandas as pd
 
 MEASURES = ("job_outcomes", "starts")
 MEASURE_LABELS = {"job_outcomes": "evidenced job outcomes", "starts": "starts on programme"}
-RATE_WINDOW_DAYS = 56  # referral rate: the last 8 weeks to the cut-off
+RATE_WINDOW_DAYS = 84  # referral trend: the last 12 weeks to the cut-off
 DRAW_BLOCK = 250  # draws simulated together; bounds memory at draws x participants per block
-QUANTILES = {"central": 0.5, "low80": 0.1, "high80": 0.9, "low95": 0.025, "high95": 0.975}
 
 
 @dataclass(frozen=True)
@@ -176,24 +180,22 @@ def _as_at(participants: pd.DataFrame, data_cutoff: dt.date) -> _AsAt:
     )
 
 
-TREND = 0  # experiment: 0 flat over RATE_WINDOW_DAYS, else linear over TREND days
-
-
 def _future_rates(j: _AsAt, weights: np.ndarray, horizon: int) -> np.ndarray:
-    """Referral rate on each day after the cut-off, per draw."""
-    if TREND == 0:
-        recent = j.referral_day > -j.window
-        rate = weights[:, recent].sum(axis=1) / j.window
-        return np.repeat(rate[:, None], horizon, axis=1)
-    L = int(min(TREND, -j.referral_day.min(initial=0) + 1))
-    days = np.arange(-L + 1, 1)
-    onehot = (j.referral_day[:, None] == days[None, :]).astype(float)
-    counts = weights @ onehot  # (B, L)
-    dc = days - days.mean()
-    beta = counts @ dc / (dc @ dc)
-    alpha = counts.mean(axis=1) - beta * days.mean()
-    v = np.arange(1, horizon + 1)
-    return np.maximum(alpha[:, None] + beta[:, None] * v[None, :], 0.0)
+    """Expected referrals on each day 1..h after the cut-off, per draw (draws, h).
+
+    A straight line fitted by least squares to the daily referral counts of the rate window
+    (weighted by the draw's bootstrap weights, so the fit's uncertainty is carried) and extended
+    past the cut-off, never below zero.
+    """
+    recent = j.referral_day > -j.window
+    days = np.arange(-j.window + 1, 1)
+    centred = days - days.mean()
+    spread = float(centred @ centred)
+    w = weights[:, recent]
+    level = w.sum(axis=1) / j.window  # the fitted line at the window's middle day
+    slope = w @ (j.referral_day[recent] - days.mean()) / spread if spread > 0 else np.zeros(len(w))
+    ahead = np.arange(1, horizon + 1) - days.mean()
+    return np.maximum(level[:, None] + slope[:, None] * ahead[None, :], 0.0)
 
 
 def _conditional(curves: Curves, elapsed: np.ndarray, horizon: int) -> np.ndarray:
@@ -217,7 +219,8 @@ def _simulate_block(j: _AsAt, measure: str, horizon: int, size: int, rng: np.ran
     elapsed_wait = j.start_days[waiting]
     if measure == "starts":
         p_wait = _conditional(start, elapsed_wait, horizon)
-        expected_new = (rate * start.incidence[:, horizon - 1 :: -1][:, :horizon]).sum(axis=1)
+        # A referral on day v of the h left has h - v days to start.
+        expected_new = (rate * start.incidence[:, :horizon][:, ::-1]).sum(axis=1)
         return (uniforms[:, waiting] < p_wait).sum(axis=1) + poisson_rng.poisson(expected_new)
 
     job = product_limit(j.job_days, j.job_outcome, weights[:, j.starter], length=length)
@@ -244,12 +247,64 @@ def _simulate_block(j: _AsAt, measure: str, horizon: int, size: int, rng: np.ran
 
 def _method(draws: int) -> str:
     return (
-        f"Monte Carlo projection ({draws:,} draws): participants are bootstrap-resampled and, in each "
-        "draw, the referral rate of the last 8 weeks and the product-limit curves of time to start and "
-        "to job (leaving as a competing outcome, the cut-off as censoring) are re-estimated; people on "
-        "programme, people waiting to start and new referrals are then simulated to the period end. "
-        "The interval is the spread of observed plus simulated totals."
+        f"Monte Carlo projection ({draws:,} draws): in each draw the participants are bootstrap-"
+        "resampled and the referral trend of the last 12 weeks and the product-limit curves of time "
+        "to start and to job (leaving a competing outcome, the cut-off censoring) are re-estimated, "
+        "then people on programme, people waiting to start and new referrals are simulated to the "
+        "period end. The projection is the median of observed plus simulated totals and the intervals "
+        "their central 80% and 95%."
     )
+
+
+def _checked(measure: str, data_cutoff: dt.date, period_end: dt.date, draws: int) -> None:
+    if measure not in MEASURES:
+        raise ValueError(f"unknown measure {measure!r}; expected one of {', '.join(MEASURES)}")
+    if period_end < data_cutoff:
+        raise ValueError(f"period end {period_end} is before the data cut-off {data_cutoff}")
+    if draws < 1:
+        raise ValueError(f"draws must be at least 1, got {draws}")
+
+
+def _totals(j: _AsAt, measure: str, horizon: int, draws: int, seed: int) -> np.ndarray:
+    observed = j.jobs if measure == "job_outcomes" else j.starts
+    blocks = -(-draws // DRAW_BLOCK)
+    sizes = [min(DRAW_BLOCK, draws - b * DRAW_BLOCK) for b in range(blocks)]
+    rngs = np.random.default_rng(seed).spawn(blocks)
+    simulated = [
+        _simulate_block(j, measure, horizon, size, rng) for size, rng in zip(sizes, rngs, strict=True)
+    ]
+    return observed + np.concatenate(simulated).astype(np.int64)
+
+
+def simulate_totals(
+    participants: pd.DataFrame,
+    *,
+    measure: Literal["job_outcomes", "starts"],
+    data_cutoff: dt.date,
+    period_end: dt.date,
+    draws: int = 2000,
+    seed: int = 20250401,
+) -> np.ndarray:
+    """The simulated totals at ``period_end`` (observed to the cut-off plus simulated), one per draw.
+
+    ``project_year_end`` summarises exactly these (same arguments, same totals); they are public
+    for charts of the whole distribution and for the calibration benchmark.
+    """
+    _checked(measure, data_cutoff, period_end, draws)
+    j = _as_at(participants, data_cutoff)
+    return _totals(j, measure, (period_end - data_cutoff).days, draws, seed)
+
+
+def mid_quantiles(totals: np.ndarray, probs: list[float]) -> np.ndarray:
+    """Mid-quantiles of whole-number draws: the quantiles of each total spread evenly over
+    (total - 0.5, total + 0.5), kept within the smallest and largest total drawn."""
+    values, counts = np.unique(np.asarray(totals), return_counts=True)
+    mass = counts / counts.sum()
+    below = np.cumsum(mass) - mass  # share of draws below each value
+    p = np.asarray(probs, dtype=float)
+    k = np.minimum(np.searchsorted(np.cumsum(mass), p, side="left"), len(values) - 1)
+    q = values[k] - 0.5 + (p - below[k]) / mass[k]
+    return np.clip(q, values[0], values[-1])
 
 
 def project_year_end(
@@ -265,37 +320,25 @@ def project_year_end(
     """Projected total of ``measure`` at ``period_end``: median, 80% and 95% intervals, P(target).
 
     Counts to the cut-off are observed (a job counts when evidenced, on its job start date); the
-    rest is simulated as described in the module docstring. Referrals, starts, jobs and exits
-    dated after the cut-off are ignored.
+    rest is simulated as the module docstring describes. Anything dated after the cut-off is
+    ignored. The probability of reaching the target is the share of draws at or above it.
     """
-    if measure not in MEASURES:
-        raise ValueError(f"unknown measure {measure!r}; expected one of {', '.join(MEASURES)}")
-    if period_end < data_cutoff:
-        raise ValueError(f"period end {period_end} is before the data cut-off {data_cutoff}")
-    if draws < 1:
-        raise ValueError(f"draws must be at least 1, got {draws}")
+    _checked(measure, data_cutoff, period_end, draws)
     j = _as_at(participants, data_cutoff)
-    horizon = (period_end - data_cutoff).days
     observed = j.jobs if measure == "job_outcomes" else j.starts
-    blocks = -(-draws // DRAW_BLOCK)
-    sizes = [min(DRAW_BLOCK, draws - b * DRAW_BLOCK) for b in range(blocks)]
-    rngs = np.random.default_rng(seed).spawn(blocks)
-    simulated = np.concatenate(
-        [_simulate_block(j, measure, horizon, size, rng) for size, rng in zip(sizes, rngs, strict=True)]
-    )
-    totals = observed + simulated
-    q = dict(zip(QUANTILES, np.quantile(totals, list(QUANTILES.values())), strict=True))
+    totals = _totals(j, measure, (period_end - data_cutoff).days, draws, seed)
+    low80, high80, low95, high95 = mid_quantiles(totals, [0.1, 0.9, 0.025, 0.975])
     return Projection(
         measure=measure,
         observed=observed,
         target=target,
         data_cutoff=data_cutoff,
         period_end=period_end,
-        central=float(q["central"]),
-        low80=float(q["low80"]),
-        high80=float(q["high80"]),
-        low95=float(q["low95"]),
-        high95=float(q["high95"]),
+        central=float(np.median(totals)),
+        low80=float(low80),
+        high80=float(high80),
+        low95=float(low95),
+        high95=float(high95),
         probability_reaching_target=None if target is None else float(np.mean(totals >= target)),
         draws=draws,
         seed=seed,
@@ -310,10 +353,10 @@ def projection_table(p: Projection) -> pd.DataFrame:
     rows = [
         ("observed", p.observed, f"Count of {label} to the data cut-off ({p.data_cutoff.isoformat()})."),
         ("central", p.central, f"Projected {label} by {end}: median of the simulated totals."),
-        ("low80", p.low80, "Lower end of the 80% projection interval (10th percentile)."),
-        ("high80", p.high80, "Upper end of the 80% projection interval (90th percentile)."),
-        ("low95", p.low95, "Lower end of the 95% projection interval (2.5th percentile)."),
-        ("high95", p.high95, "Upper end of the 95% projection interval (97.5th percentile)."),
+        ("low80", p.low80, "Lower end of the 80% projection interval (10th percentile of the totals)."),
+        ("high80", p.high80, "Upper end of the 80% projection interval (90th percentile of the totals)."),
+        ("low95", p.low95, "Lower end of the 95% projection interval (2.5th percentile of the totals)."),
+        ("high95", p.high95, "Upper end of the 95% projection interval (97.5th percentile of the totals)."),
         ("target", p.target, f"Target for {label} by {end}."),
         (
             "probability_reaching_target",
