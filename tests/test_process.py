@@ -123,7 +123,7 @@ def test_still_on_programme_is_censored_not_failure() -> None:
         for d in (30, 40, 50, 60)
     ] + [{"referral_date": "2025-05-01", "start_date": "2025-05-01", "exit_date": "2025-08-09"}] * 3
     # Add someone who started 5 days before the cut-off and is still on programme.
-    extra = base + [{"referral_date": "2026-02-01", "start_date": "2026-02-10"}]
+    extra = [*base, {"referral_date": "2026-02-01", "start_date": "2026-02-10"}]
     before = durations.job_within(journeys(base), days=182, data_cutoff=CUTOFF)
     after = durations.job_within(journeys(extra), days=182, data_cutoff=CUTOFF)
     assert before.rate == pytest.approx(4 / 7) and after.rate == pytest.approx(before.rate)  # no lower rate
