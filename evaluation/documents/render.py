@@ -156,6 +156,9 @@ def add_header_scopes(pdf: bytes) -> bytes:
                         O=pikepdf.Name.Table, Scope=pikepdf.Name.Column if in_head else pikepdf.Name.Row
                     )
                 stack.append((kid, in_head or role == "/THead"))
+        # WeasyPrint's second /ID element is random; the file's identity should be its content.
+        if "/ID" in doc.trailer:
+            del doc.trailer["/ID"]
         out = io.BytesIO()
         doc.save(
             out,

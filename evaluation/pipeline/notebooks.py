@@ -84,6 +84,7 @@ def normalise(path: Path) -> None:
             pm_meta.pop("environment_variables", None)
 
     scrub(nb.get("metadata", {}))
-    for cell in nb.get("cells", []):
+    for number, cell in enumerate(nb.get("cells", []), start=1):
         scrub(cell.get("metadata", {}))
+        cell["id"] = f"cell-{number}"  # papermill gives its injected cell a random id
     path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -8,9 +8,13 @@ go to ``reports/.internal/<area>/<period>/`` and are never part of a published p
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -19,7 +23,7 @@ from evaluation.data.inputs import load_inputs
 from evaluation.data.store import write_validated
 from evaluation.data.summary import summary_rows, write_quarantine
 from evaluation.errors import EvaluationError, ParamsError, PipelineError
-from evaluation.params import load_params
+from evaluation.params import Params, load_params
 from evaluation.pipeline.atomic import staged_folder
 from evaluation.pipeline.manifest import provenance_for, write_manifest
 from evaluation.pipeline.notebooks import NOTEBOOKS, execute_notebook
@@ -52,8 +56,27 @@ def select_params(params_dir: Path, area: str | None = None) -> list[Path]:
     return files
 
 
+@contextmanager
+def source_date_epoch(params: Params) -> Iterator[None]:
+    """Fix the time every writer records (PDF dates, font tables): ``SOURCE_DATE_EPOCH`` if set,
+    else midnight UTC at the start of the data cut-off day, so equal inputs give equal bytes."""
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    cutoff = dt.datetime.combine(params.period.data_cutoff, dt.time(0), tzinfo=dt.UTC)
+    os.environ["SOURCE_DATE_EPOCH"] = old or str(int(cutoff.timestamp()))
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
 def build_pack(params_path: Path, staging: Path, work: Path, console: Console) -> dict[str, float]:
     """Everything for one parameters file, written into ``staging``; returns each step's seconds."""
+    with source_date_epoch(load_params(params_path)):
+        return _build_pack(params_path, staging, work, console)
+
+
+def _build_pack(params_path: Path, staging: Path, work: Path, console: Console) -> dict[str, float]:
     from evaluation.cli import print_summary
     from evaluation.documents.build import build_decision_paper
 
