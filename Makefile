@@ -21,6 +21,11 @@ $(INPUTS): $(STAMP) $(wildcard evaluation/data/synthetic*.py)
 report: $(STAMP) $(INPUTS)
 	$(PY) -m evaluation report --reports $(REPORTS) $(if $(AREA),--area $(AREA),)
 
+# Rerun every pack (or PACK=reports/<area>/<period>) from its manifest and compare the bytes.
+verify: $(STAMP)
+	@set -e; for m in $(if $(PACK),$(PACK)/manifest.json,$(wildcard $(REPORTS)/*/*/manifest.json)); do \
+	  $(PY) -m evaluation verify $$(dirname $$m); done
+
 test: $(STAMP)
 	$(PY) -m pytest
 

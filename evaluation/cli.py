@@ -129,18 +129,50 @@ def report(
     reports: Annotated[Path, typer.Option(help="Folder the packs are written to.")] = Path("reports"),
     params_dir: Annotated[Path, typer.Option(help="Folder of parameters files.")] = Path("params"),
     area: Annotated[
-        str | None, typer.Option(help="Only parameters files whose name starts with this area.")
+        str | None, typer.Option(help="Only this area's parameters files (the name before _<period>).")
     ] = None,
+    jobs: Annotated[int | None, typer.Option(help="Areas built at once (default: the number of cores).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild everything, even what is unchanged.")] = False,
 ) -> None:
     """Produce the report pack for every parameters file (or those selected)."""
     from evaluation.pipeline.run import run_report, select_params
 
     try:
         files = list(params_files) if params_files else select_params(params_dir, area)
-        ok = run_report(files, reports, console=console)
+        ok = run_report(files, reports, console=console, jobs=jobs, force=force)
     except EvaluationError as err:
         _fail(err)
     if not ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def verify(
+    pack: Annotated[Path, typer.Argument(help="A pack folder, e.g. reports/rotherham/2026-27.")],
+) -> None:
+    """Rerun a pack from its manifest's inputs and compare every output, byte for byte."""
+    from evaluation.pipeline.verify import verify_pack
+
+    try:
+        result = verify_pack(pack)
+    except EvaluationError as err:
+        _fail(err)
+    for item in result.changed_inputs:
+        console.print(f"[red]input changed since the pack was made:[/] {item}")
+    for name in result.identical:
+        console.print(f"identical  {name}")
+    for name in result.differing:
+        console.print(f"[red]differing[/]  {name}")
+    for name in result.missing:
+        console.print(f"[red]not produced by the rerun[/]  {name}")
+    for name in result.extra:
+        console.print(f"[red]produced but not in the manifest[/]  {name}")
+    if result.ok:
+        console.print(f"[green]verified:[/] {len(result.identical)} outputs identical to the manifest")
+    else:
+        console.print(
+            f"[red]not verified:[/] {len(result.differing) + len(result.missing) + len(result.extra)} output(s) differ; {len(result.changed_inputs)} input(s) changed"
+        )
         raise typer.Exit(code=1)
 
 

@@ -81,7 +81,13 @@ def provenance_for(params_path: Path, params: Params) -> Provenance:
 
 
 def write_manifest(
-    pack: Path, *, params_path: Path, params: Params, provenance: Provenance, steps: dict[str, float]
+    pack: Path,
+    *,
+    params_path: Path,
+    params: Params,
+    provenance: Provenance,
+    steps: dict[str, float],
+    cache_keys: dict[str, str],
 ) -> Path:
     """manifest.json: inputs, parameters, outputs with SHA-256, code and environment, step times."""
     commit, clean = git_state()
@@ -110,6 +116,7 @@ def write_manifest(
         "source_date_epoch": int(os.environ.get("SOURCE_DATE_EPOCH", "0")),
         "seeds": {"projection": 20250401},
         "step_seconds": {k: round(v, 3) for k, v in steps.items()},
+        "cache": cache_keys,
     }
     path = pack / "manifest.json"
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

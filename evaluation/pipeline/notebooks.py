@@ -7,6 +7,7 @@ run's working folder; a failing cell is reported as the notebook, cell and error
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 from evaluation.errors import PipelineError
@@ -28,13 +29,26 @@ VOLATILE_KEYS = (
 )
 
 
+_socket_dir: list[str] = []  # the folder for the kernel being started by execute_notebook
+
+
 def _ipc_kernel_manager() -> type:
     """A kernel manager whose kernel talks over local IPC sockets, not TCP ports."""
+    import tempfile
+
     from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum
+    from traitlets import CaselessStrEnum, default
 
     class IPCKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _private_socket_prefix(self) -> str:
+            # Each kernel's sockets in a folder of its own: kernels started at once never collide.
+            return str(
+                Path(_socket_dir[-1] if _socket_dir else tempfile.mkdtemp(prefix="evaluation-kernel-"))
+                / "kernel"
+            )
 
     return IPCKernelManager
 
@@ -44,6 +58,8 @@ def execute_notebook(name: str, *, params_path: Path, work: Path, out: Path) -> 
     import papermill as pm
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    sockets = tempfile.TemporaryDirectory(prefix="evaluation-kernel-")
+    _socket_dir.append(sockets.name)
     try:
         pm.execute_notebook(
             str(NOTEBOOK_DIR / f"{name}.ipynb"),
@@ -63,13 +79,20 @@ def execute_notebook(name: str, *, params_path: Path, work: Path, out: Path) -> 
             f"notebook {name} failed in cell {err.exec_count}: {err.ename}: {err.evalue}",
             file=str(out),
         ) from None
-    normalise(out)
+    finally:
+        _socket_dir.pop()
+        sockets.cleanup()
+    normalise(out, {str(Path(work).resolve()): "<work>", str(Path(params_path).resolve().parent): "<params>"})
     return out
 
 
-def normalise(path: Path) -> None:
-    """Drop run-time metadata (timings, kernel start times) so executed notebooks compare by content."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
+def normalise(path: Path, paths: dict[str, str]) -> None:
+    """Drop run-time metadata (timings, kernel start times) and replace this machine's folders by
+    placeholders, so executed notebooks compare by content wherever they were run."""
+    text = path.read_text(encoding="utf-8")
+    for folder, placeholder in sorted(paths.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(folder, placeholder)
+    nb = json.loads(text)
 
     def scrub(meta: dict) -> None:
         for key in VOLATILE_KEYS:

@@ -1,33 +1,51 @@
 """The report run: for each parameters file, validate, execute the notebooks, render documents.
 
 In: parameters files and a reports folder. Out: ``reports/<area>/<period>/`` per file, each
-replaced in one step only when everything for it succeeded; if one area fails, the others go on
-and the run ends non-zero with a summary. Working files (validated tables, quarantine, results)
-go to ``reports/.internal/<area>/<period>/`` and are never part of a published pack.
+replaced in one step only when everything for it succeeded; areas run in parallel up to the
+number of cores; if one fails the others go on and the run ends non-zero with a summary. Work
+is skipped when its cache key is unchanged (``cache``). Working files (validated tables,
+quarantine, results) live in ``reports/.internal/`` and are never part of a published pack.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 
-from evaluation.data.inputs import load_inputs
-from evaluation.data.store import write_validated
+from evaluation.data.inputs import ValidatedInputs, load_inputs
+from evaluation.data.store import read_validated, write_validated
 from evaluation.data.summary import summary_rows, write_quarantine
 from evaluation.errors import EvaluationError, ParamsError, PipelineError
-from evaluation.params import Params, load_params
+from evaluation.params import Params, load_params, resolve_input
+from evaluation.pipeline import cache
 from evaluation.pipeline.atomic import staged_folder
-from evaluation.pipeline.manifest import provenance_for, write_manifest
+from evaluation.pipeline.lock import reports_lock
+from evaluation.pipeline.manifest import provenance_for, sha256_file, write_manifest
 from evaluation.pipeline.notebooks import NOTEBOOKS, execute_notebook
 from evaluation.results import read_all
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one parameters file's run ended."""
+
+    params_file: str
+    pack: str
+    status: str  # "built", "documents", "unchanged" or "failed"
+    seconds: float
+    message: str = ""
 
 
 def pack_location(params_path: Path) -> tuple[str, str]:
@@ -70,65 +88,157 @@ def source_date_epoch(params: Params) -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-def build_pack(params_path: Path, staging: Path, work: Path, console: Console) -> dict[str, float]:
-    """Everything for one parameters file, written into ``staging``; returns each step's seconds."""
-    with source_date_epoch(load_params(params_path)):
-        return _build_pack(params_path, staging, work, console)
-
-
-def _build_pack(params_path: Path, staging: Path, work: Path, console: Console) -> dict[str, float]:
-    from evaluation.cli import print_summary
-    from evaluation.documents.build import build_decision_paper
-
-    steps: dict[str, float] = {}
-    t = time.perf_counter()
-    params = load_params(params_path)
+def validated_inputs(params_path: Path, params: Params, shared: Path) -> ValidatedInputs:
+    """Validate a run's inputs, reusing an earlier validation of the very same files and rules."""
+    parts = [
+        *(
+            f"{name}:{sha256_file(resolve_input(params_path, src))}:{src.model_dump_json()}"
+            for name, src in params.inputs
+        ),
+        f"{params.period.start}:{params.period.data_cutoff}",
+        cache._tree_hash(("evaluation/data",)),
+    ]
+    folder = shared / hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+    if (folder / "budget.findings.json").exists():
+        return read_validated(folder)
     inputs = load_inputs(params_path, params)
+    shared.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".validating-", dir=shared))
+    write_validated(inputs, tmp)
+    try:
+        os.replace(tmp, folder)
+    except OSError:  # another run wrote the same validation first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return inputs
+
+
+def _analyse(
+    params_path: Path, params: Params, work: Path, shared: Path, staging: Path, steps: dict[str, float]
+) -> list[dict]:
+    """Validate and run every notebook into ``work``; the executed notebooks go into ``staging``."""
+    from evaluation.cli import print_summary
+
+    t = time.perf_counter()
+    inputs = validated_inputs(params_path, params, shared)
     if work.exists():
         shutil.rmtree(work)
     write_validated(inputs, work / "validated")
     write_quarantine(inputs, work / "quarantine")
     rows = summary_rows(inputs.tables())
-    (staging / "data").mkdir(parents=True, exist_ok=True)
-    (staging / "data" / "validation_summary.json").write_text(
-        json.dumps(rows, indent=2) + "\n", encoding="utf-8"
-    )
     steps["validate"] = time.perf_counter() - t
     print_summary(f"{params.run_name}: inputs validated", rows)
-
     for name in NOTEBOOKS:
         t = time.perf_counter()
-        execute_notebook(
-            name, params_path=params_path, work=work, out=staging / "notebooks" / f"{name}.ipynb"
-        )
+        execute_notebook(name, params_path=params_path, work=work, out=work / "notebooks" / f"{name}.ipynb")
         steps[f"notebook:{name}"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    sections = read_all(work / "results")
-    provenance = provenance_for(params_path, params)
-    if "decision_paper" in params.documents:
-        build_decision_paper(params, params_path, sections, rows, provenance, staging)
-    steps["documents"] = time.perf_counter() - t
-    write_manifest(staging, params_path=params_path, params=params, provenance=provenance, steps=steps)
-    return steps
+    return rows
 
 
-def run_report(params_files: list[Path], reports: Path, *, console: Console) -> bool:
-    """Build every pack; True when all succeeded. A failing area is reported and the rest go on."""
-    failures: list[str] = []
-    for params_path in params_files:
-        area, period = pack_location(params_path)
-        final = Path(reports) / area / period
-        work = Path(reports) / ".internal" / area / period
-        try:
-            with staged_folder(final) as staging:
-                steps = build_pack(params_path, staging, work, console)
-            console.print(f"[green]pack written:[/] {final} ({sum(steps.values()):.1f} s)")
-        except (EvaluationError, PipelineError) as err:
-            failures.append(f"{params_path.name}: {err}")
-            console.print(f"[red]failed:[/] {params_path.name}: {err}")
-    if failures:
-        console.print(
-            f"[red]{len(failures)} of {len(params_files)} runs failed[/]; their previous packs are unchanged."
+def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
+    """One parameters file: skip, re-render documents only, or build the whole pack."""
+    from evaluation.documents.build import build_decision_paper
+
+    start = time.perf_counter()
+    area, period = pack_location(params_path)
+    final = reports / area / period
+    work = reports / ".internal" / area / period
+    params = load_params(params_path)
+    with source_date_epoch(params):
+        a_key = cache.analysis_key(params_path, params)
+        d_key = cache.document_key(params_path, params, a_key)
+        previous = _manifest(final)
+        if not force and previous.get("cache", {}).get("document_key") == d_key:
+            return Outcome(params_path.name, str(final), "unchanged", time.perf_counter() - start)
+        reuse = (
+            not force and (work / "analysis_key").exists() and (work / "analysis_key").read_text() == a_key
         )
-    return not failures
+        steps: dict[str, float] = {}
+        with staged_folder(final) as staging:
+            if reuse:
+                rows = summary_rows(read_validated(work / "validated").tables())
+            else:
+                (work / "analysis_key").unlink(missing_ok=True)
+                rows = _analyse(
+                    params_path, params, work, reports / ".internal" / ".validated", staging, steps
+                )
+                (work / "analysis_key").write_text(a_key)
+            shutil.copytree(work / "notebooks", staging / "notebooks")
+            (staging / "data").mkdir(parents=True, exist_ok=True)
+            (staging / "data" / "validation_summary.json").write_text(
+                json.dumps(rows, indent=2) + "\n", encoding="utf-8"
+            )
+            t = time.perf_counter()
+            sections = read_all(work / "results")
+            provenance = provenance_for(params_path, params)
+            if "decision_paper" in params.documents:
+                build_decision_paper(params, params_path, sections, rows, provenance, staging)
+            steps["documents"] = time.perf_counter() - t
+            write_manifest(
+                staging,
+                params_path=params_path,
+                params=params,
+                provenance=provenance,
+                steps=steps,
+                cache_keys={"analysis_key": a_key, "document_key": d_key},
+            )
+    return Outcome(
+        params_path.name, str(final), "documents" if reuse else "built", time.perf_counter() - start
+    )
+
+
+def _manifest(pack: Path) -> dict:
+    try:
+        return json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def run_one(params_path: Path, reports: Path, force: bool = False) -> Outcome:
+    """Build one pack, turning any failure into a plain-words outcome (for worker processes)."""
+    start = time.perf_counter()
+    try:
+        return _build(Path(params_path), Path(reports), force=force)
+    except (EvaluationError, PipelineError) as err:
+        return Outcome(Path(params_path).name, "", "failed", time.perf_counter() - start, str(err))
+    except Exception as err:  # a fault in the toolkit itself: this area fails, the others go on
+        message = f"internal error ({type(err).__name__}: {err}); rerun this area with --debug --jobs 1 for the traceback"
+        if os.environ.get("EVALUATION_DEBUG"):
+            raise
+        return Outcome(Path(params_path).name, "", "failed", time.perf_counter() - start, message)
+
+
+def run_report(
+    params_files: list[Path], reports: Path, *, console: Console, jobs: int | None = None, force: bool = False
+) -> bool:
+    """Build every pack, in parallel up to the number of cores; True when all succeeded."""
+    reports = Path(reports)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(params_files)))
+    with reports_lock(reports):
+        if jobs == 1:
+            outcomes = [run_one(p, reports, force) for p in params_files]
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                outcomes = list(
+                    pool.map(
+                        run_one, params_files, [reports] * len(params_files), [force] * len(params_files)
+                    )
+                )
+        from evaluation.pipeline.index import write_index
+
+        write_index(reports)
+    for o in outcomes:
+        if o.status == "failed":
+            console.print(f"[red]failed[/] {o.params_file}: {o.message}")
+        else:
+            words = {
+                "built": "pack written",
+                "documents": "documents re-rendered",
+                "unchanged": "unchanged, nothing re-run",
+            }[o.status]
+            console.print(f"[green]{words}[/] {o.pack} ({o.seconds:.1f} s)")
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        console.print(
+            f"[red]{len(failed)} of {len(outcomes)} runs failed[/]; their previous packs are unchanged."
+        )
+    return not failed
