@@ -203,12 +203,12 @@ def test_project_year_end_summarises_simulate_totals(rotherham: pd.DataFrame) ->
 def test_a_person_on_programme_is_never_a_failure(
     rotherham: pd.DataFrame, referred: int, started: int
 ) -> None:
-    # Appended last, the new person leaves everyone else's random numbers unchanged; censored, not
-    # failed, they can only add a chance of a job, so the projection cannot fall.
+    # Appended last, the new person leaves everyone else's random numbers unchanged. Counted as a
+    # failure they would lower the job curve and add nothing; censored, they add their own chance of
+    # a job and touch the curve only up to their own time on programme, so the projection holds or rises.
     args = {"measure": "job_outcomes", "data_cutoff": CUTOFF, "period_end": PERIOD_END}
     before = project_year_end(rotherham, **args)  # type: ignore[arg-type]
-    extra = _frame([(referred, started, None, None)]).astype(rotherham[list(_frame([]).columns)].dtypes)
-    more = pd.concat([rotherham, extra], ignore_index=True)
+    more = pd.concat([rotherham, _frame([(referred, started, None, None)])], ignore_index=True)
     after = project_year_end(more, **args)  # type: ignore[arg-type]
     assert after.observed == before.observed
     assert after.central >= before.central
