@@ -207,6 +207,12 @@ def run_one(params_path: Path, reports: Path, force: bool = False) -> Outcome:
         return Outcome(Path(params_path).name, "", "failed", time.perf_counter() - start, message)
 
 
+def _clear_leftovers(reports: Path) -> None:
+    """Remove staging folders a killed run left behind (safe: this run holds the lock)."""
+    for leftover in list(reports.glob("*/.*.staging-*")) + list(reports.glob("*/.*.old-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def run_report(
     params_files: list[Path], reports: Path, *, console: Console, jobs: int | None = None, force: bool = False
 ) -> bool:
@@ -214,6 +220,7 @@ def run_report(
     reports = Path(reports)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(params_files)))
     with reports_lock(reports):
+        _clear_leftovers(reports)
         if jobs == 1:
             outcomes = [run_one(p, reports, force) for p in params_files]
         else:
