@@ -20,6 +20,7 @@ Stage = Literal["starts", "job_outcomes"]
 STAGES: tuple[str, ...] = ("starts", "job_outcomes")
 
 NOT_RECORDED = "Not recorded"
+SEPARATOR = " / "  # joins the two groups of an intersection, e.g. "Female / White"
 UNKNOWN: frozenset[str] = frozenset({vocab.PREFER_NOT_TO_SAY, NOT_RECORDED})
 YES, NO = "Yes", "No"
 
@@ -205,31 +206,37 @@ def _derived_flag(source: pd.Series, condition: pd.Series) -> pd.Series:
     )
 
 
-def analysis_frame(participants: pd.DataFrame, *, stage: str) -> pd.DataFrame:
-    """The people at risk of a stage, their groups, the outcome ``y`` and the adjustment columns.
-
-    starts: everyone referred, ``y`` = started; job_outcomes: everyone who started, ``y`` = an
-    evidenced job (to date, as the process funnel counts it).
-    """
-    check_stage(stage)
+def people(participants: pd.DataFrame) -> pd.DataFrame:
+    """Everyone referred: their groups, the adjustment columns, and whether they started and
+    have an evidenced job (to date, as the process funnel counts them)."""
     j = process.journeys(participants)
-    groups = characteristics(participants)
-    frame = groups.assign(
+    return characteristics(participants).assign(
         area_code=_column(participants, "area_code"),
         referral_source=_column(participants, "referral_source"),
         started=j["started"].to_numpy(dtype=bool),
         job=j["job"].to_numpy(dtype=bool),
     )
+
+
+def at_stage(everyone: pd.DataFrame, *, stage: str) -> pd.DataFrame:
+    """The people at risk of a stage with its outcome ``y``: starts, everyone referred and
+    ``y`` = started; job_outcomes, everyone who started and ``y`` = an evidenced job."""
+    check_stage(stage)
     if stage == "starts":
-        return frame.assign(y=frame["started"])
-    return frame[frame["started"]].assign(y=lambda f: f["job"])
+        return everyone.assign(y=everyone["started"])
+    return everyone[everyone["started"]].assign(y=lambda f: f["job"])
+
+
+def analysis_frame(participants: pd.DataFrame, *, stage: str) -> pd.DataFrame:
+    """``at_stage(people(participants), stage=stage)``: groups, adjustment columns and ``y``."""
+    return at_stage(people(participants), stage=stage)
 
 
 def group_order(by: str, groups: pd.Series | list[str]) -> list[str]:
     """Groups in display order: the vocabulary's order, then others alphabetically, unknowns last."""
     known = ORDER.get(by, ())
     values = list(dict.fromkeys(str(g) for g in groups))
-    first = [g for g in known if g in values]
+    first = [g for g in known if g in values and g not in UNKNOWN]
     rest = sorted(g for g in values if g not in known and g not in UNKNOWN)
     last = [g for g in (vocab.PREFER_NOT_TO_SAY, NOT_RECORDED) if g in values]
     return first + rest + last
@@ -254,3 +261,19 @@ def default_reference(by: str, n_by_group: pd.Series) -> str | None:
     ordered = group_order(by, list(counts.index))
     counts = counts.reindex(ordered)
     return str(counts.idxmax())
+
+
+def resolve_reference(by: str, reference: str | None, n_by_group: pd.Series) -> str | None:
+    """The stated reference group, checked against the grouping's closed list; else the default.
+
+    A stated group that the data do not hold is kept (its comparisons read "too few to say");
+    a group the grouping cannot hold is refused, since it is a spelling mistake.
+    """
+    if reference is None:
+        return default_reference(by, n_by_group)
+    allowed = allowed_groups(by)
+    if allowed is not None and reference not in allowed:
+        raise ValueError(
+            f"reference group {reference!r} is not a group of {by}; expected one of {', '.join(allowed)}"
+        )
+    return reference
