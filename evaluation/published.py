@@ -29,6 +29,8 @@ COUNT_COLUMNS = (
     "events",
     "censored",
     "delivered_job_outcomes",
+    "sustained_13w",
+    "sustained_26w",
 )
 # Columns built on counts: withheld when any of their bases is.
 DERIVED = {
@@ -47,10 +49,11 @@ def protect_table(name: str, frame: pd.DataFrame, rule: Disclosure) -> Protected
         for c, bases in DERIVED.items()
         if c in frame and any(b in frame for b in bases)
     }
-    group_by = (
-        "stage"
-        if "stage" in frame and "group" in frame
-        else ("measure" if "measure" in frame and "quantile" in frame else None)
+    # Sets of cells that add up to a published total: a funnel's groups within each stage, a
+    # duration's quantiles within each measure, a characteristic's groups.
+    group_by = next(
+        (key for key, needs in (("stage", "group"), ("measure", "quantile"), ("grouping", "group")) if key in frame and needs in frame),
+        None,
     )
     label = next(
         (c for c in ("group", "label", "provider", "activity", "month", "stage") if c in frame), None

@@ -212,6 +212,7 @@ def process_results(params: Params, inputs: ValidatedInputs) -> Results:
     res.tables["funnel"] = process.funnel_table(part)
     for by in process.GROUPINGS:
         res.tables[f"funnel_by_{by}"] = process.funnel_table(part, by=by)
+    res.tables["quarterly"] = process.quarterly_by_area(part)
     res.tables["cumulative"] = process.cumulative_by_month(
         part, data_cutoff=cutoff, period_start=period.start
     )

@@ -106,3 +106,12 @@ def build_decision_paper(
     pdf_path = pack / "decision_paper.pdf"
     pdf_path.write_bytes(render.render_pdf(html, base=pack))
     return [html_path, pdf_path]
+
+
+def build_return(params: Params, sections: list[Results], participants, pack: Path) -> list[Path]:
+    """The DWP quarterly return (XLSX, CSVs, schema) from the process results."""
+    from evaluation.documents.returns import return_tables, write_return
+
+    process = next(r for r in sections if r.section == "process")
+    mine = participants[participants["area_code"].isin(params.area_codes)]
+    return write_return(return_tables(process, mine, params), params, pack)

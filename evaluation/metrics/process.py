@@ -186,3 +186,25 @@ def cumulative_by_month(
             }
         )
     return pd.DataFrame(rows)
+
+
+def quarterly_by_area(participants: pd.DataFrame) -> pd.DataFrame:
+    """Counts by area and financial quarter of each event (referral, start, job, sustained), for returns.
+
+    Each event is counted in the quarter it happened: referrals by referral date, starts by start
+    date, evidenced job outcomes and sustained outcomes by job start date.
+    """
+    f = journeys(participants)
+    events = {
+        "referrals": (f["referral_date"], f["referred"]),
+        "starts": (f["start_date"], f["started"]),
+        "job_outcomes": (f["job_start_date"], f["job"]),
+        "sustained_13w": (f["job_start_date"], f["sustained_13w_yes"]),
+        "sustained_26w": (f["job_start_date"], f["sustained_26w_yes"]),
+    }
+    parts = []
+    for name, (dates, flag) in events.items():
+        counted = pd.DataFrame({"area_code": f["area_code"], "area_name": f["area_name"], "quarter": financial_quarter(dates)})[flag.to_numpy(dtype=bool)]
+        parts.append(counted.groupby(["area_code", "area_name", "quarter"]).size().rename(name))
+    table = pd.concat(parts, axis=1).fillna(0).astype(int).reset_index()
+    return table.sort_values(["area_name", "quarter"], kind="stable").reset_index(drop=True)
