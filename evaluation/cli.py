@@ -131,8 +131,12 @@ def report(
     area: Annotated[
         str | None, typer.Option(help="Only this area's parameters files (the name before _<period>).")
     ] = None,
-    jobs: Annotated[int | None, typer.Option(help="Areas built at once (default: the number of cores).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Rebuild everything, even what is unchanged.")] = False,
+    jobs: Annotated[
+        int | None, typer.Option(help="Areas built at once (default: the number of cores).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild everything, even what is unchanged.")
+    ] = False,
 ) -> None:
     """Produce the report pack for every parameters file (or those selected)."""
     from evaluation.pipeline.run import run_report, select_params

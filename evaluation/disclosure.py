@@ -64,7 +64,7 @@ def protect(
     name: str,
     counts: tuple[str, ...],
     derived: dict[str, tuple[str, ...]] | None = None,
-    group_by: str | None = None,
+    group_by: str | tuple[str, ...] | None = None,
     label: str | None = None,
     rule: Disclosure,
 ) -> ProtectedTable:
@@ -89,8 +89,9 @@ def protect(
                 {"row": row_label(i), "column": col, "reason": f"primary: count below {rule.threshold}"}
             )
     if rule.secondary:
+        keys = [group_by] if isinstance(group_by, str) else list(group_by or ())
         groups = (
-            [frame.index] if group_by is None else [g.index for _, g in frame.groupby(group_by, sort=False)]
+            [frame.index] if not keys else [g.index for _, g in frame.groupby(keys, sort=False, dropna=False)]
         )
         for col in counts:
             for idx in groups:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation import charts
-from evaluation.disclosure import ProtectedTable, protect
+from evaluation.disclosure import CONFIDENTIAL, ProtectedTable, protect
 from evaluation.params import Disclosure, Params
 from evaluation.results import ChartFile, Results
 
@@ -38,7 +38,19 @@ DERIVED = {
     "lower": ("k", "n"),
     "upper": ("k", "n"),
     "days": ("events", "n"),
-}
+    **dict.fromkeys(
+        (
+            "rate_ratio", "rr_lower", "rr_upper", "rate_difference", "rd_lower", "rd_upper",
+            "odds_ratio", "or_lower", "or_upper", "adjusted_rate", "adjusted_difference",
+            "ad_lower", "ad_upper", "representation_ratio", "ratio_lower", "ratio_upper", "share",
+        ),
+        ("k", "n"),
+    ),
+}  # fmt: skip
+# Columns comparing a row with its block's reference row: withheld for the whole block when the
+# reference row's counts are, since a ratio and one rate give away the other.
+COMPARED = ("rate_ratio", "rr_lower", "rr_upper", "rate_difference", "rd_lower", "rd_upper",
+            "odds_ratio", "or_lower", "or_upper", "adjusted_difference", "ad_lower", "ad_upper")  # fmt: skip
 
 
 def protect_table(name: str, frame: pd.DataFrame, rule: Disclosure) -> ProtectedTable:
@@ -49,18 +61,42 @@ def protect_table(name: str, frame: pd.DataFrame, rule: Disclosure) -> Protected
         for c, bases in DERIVED.items()
         if c in frame and any(b in frame for b in bases)
     }
-    # Sets of cells that add up to a published total: a funnel's groups within each stage, a
-    # duration's quantiles within each measure, a characteristic's groups.
-    group_by = next(
-        (key for key, needs in (("stage", "group"), ("measure", "quantile"), ("grouping", "group")) if key in frame and needs in frame),
-        None,
-    )
+    # Sets of cells that add up to a published total: within each characteristic, stage or measure.
+    keys = tuple(key for key in ("grouping", "stage", "measure") if key in frame)
+    group_by = keys if keys and ("group" in frame or "quantile" in frame) else None
     label = next(
         (c for c in ("group", "label", "provider", "activity", "month", "stage") if c in frame), None
     )
-    return protect(
+    protected = protect(
         frame, name=name, counts=counts, derived=derived, group_by=group_by, label=label, rule=rule
     )
+    return _withhold_comparisons(protected, frame, group_by or ())
+
+
+def _withhold_comparisons(
+    protected: ProtectedTable, frame: pd.DataFrame, keys: tuple[str, ...]
+) -> ProtectedTable:
+    """Withhold every comparison with a reference row whose own counts are withheld."""
+    compared = [c for c in COMPARED if c in frame]
+    if "reference" not in frame or not compared or not keys:
+        return protected
+    out = protected.frame.copy()
+    log = [protected.log]
+    for _, block in frame.reset_index(drop=True).groupby(list(keys), sort=False, dropna=False):
+        ref = block.index[block["group"] == block["reference"]]
+        if len(ref) and (out.loc[ref, ["k", "n"]] == CONFIDENTIAL).any(axis=None):
+            out.loc[block.index, compared] = CONFIDENTIAL
+            log.append(
+                pd.DataFrame(
+                    {
+                        "table": protected.name,
+                        "row": block["group"].astype(str),
+                        "column": ", ".join(compared),
+                        "reason": "compared with a withheld reference group",
+                    }
+                )
+            )
+    return ProtectedTable(protected.name, out, pd.concat(log, ignore_index=True), protected.rule)
 
 
 def numeric(protected: ProtectedTable) -> pd.DataFrame:

@@ -61,6 +61,13 @@ class FigureUse:
         ]
 
 
+def short_title(title: str, limit: int = 60) -> str:
+    """A running-header title: whole if short, else cut at a word boundary with an ellipsis."""
+    if len(title) <= limit:
+        return title
+    return title[: title.rfind(" ", 0, limit)].rstrip(" –-,") + "…"
+
+
 def qa_rows(qa: list[QAFinding]) -> tuple[list[dict], str]:
     rows = [{**asdict(q), "status_text": STATUS_TEXT.get(q.status, q.status)} for q in qa]
     failed = sum(q.status == "fail" for q in qa)
@@ -194,7 +201,7 @@ def decision_paper_context(
         validation_rows=validation_rows,
         provenance=provenance,
         title=doc.title,
-        short_title=doc.title if len(doc.title) < 70 else doc.title[:67] + "...",
+        short_title=short_title(doc.title),
         description=f"{doc.committee}, {doc.meeting_date:%-d %B %Y}: {doc.title}",
         css_href=css_href,
         use=use,

@@ -25,7 +25,17 @@ from evaluation.results import Results
 
 SCHEMA_VERSION = 1
 FORMULA_STARTS = ("=", "+", "-", "@")
-COHORT_GROUPINGS = ("age_band", "sex", "disability", "ethnic_group", "carer", "care_leaver", "neet", "lone_parent", "social_housing")
+COHORT_GROUPINGS = (
+    "age_band",
+    "sex",
+    "disability",
+    "ethnic_group",
+    "carer",
+    "care_leaver",
+    "neet",
+    "lone_parent",
+    "social_housing",
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,8 @@ def _counts_by_cohort(participants: pd.DataFrame) -> pd.DataFrame:
             members = people[people[grouping] == group]
             rows.append(
                 {
-                    "grouping": equity_groups.LABELS[grouping][0].upper() + equity_groups.LABELS[grouping][1:],
+                    "grouping": equity_groups.LABELS[grouping][0].upper()
+                    + equity_groups.LABELS[grouping][1:],
                     "group": str(group),
                     "starts": int(members["started"].sum()),
                     "job_outcomes": int(members["job"].sum()),
@@ -63,10 +74,16 @@ def return_tables(process: Results, participants: pd.DataFrame, params: Params) 
     quarterly = process.tables["quarterly"]
     counts = ("referrals", "starts", "job_outcomes", "sustained_13w", "sustained_26w")
     # Quarters of one area add up to its published totals: withheld cells are protected within each area.
-    t1 = protect(quarterly, name="dwp_table_1", counts=counts, group_by="area_code", label="quarter", rule=rule)
+    t1 = protect(
+        quarterly, name="dwp_table_1", counts=counts, group_by="area_code", label="quarter", rule=rule
+    )
     t2 = protect_table("dwp_table_2", _counts_by_cohort(participants), rule)
     budget = process.tables["budget"]
-    spend = budget.groupby(["area_code", "strand"], sort=True)[["budgeted", "spend_to_date"]].sum(min_count=1).reset_index()
+    spend = (
+        budget.groupby(["area_code", "strand"], sort=True)[["budgeted", "spend_to_date"]]
+        .sum(min_count=1)
+        .reset_index()
+    )
     t3 = protect(spend, name="dwp_table_3", counts=(), rule=rule)
     return [
         ReturnTable(
@@ -116,7 +133,10 @@ def schema(tables: list[ReturnTable]) -> dict:
         "schema_version": SCHEMA_VERSION,
         "markers": LEGEND,
         "tables": {
-            t.sheet: {"title": t.title, "columns": [{"name": HEADERS[c], "field": c, "type": ty} for c, ty in t.types.items()]}
+            t.sheet: {
+                "title": t.title,
+                "columns": [{"name": HEADERS[c], "field": c, "type": ty} for c, ty in t.types.items()],
+            }
             for t in tables
         },
     }
@@ -124,18 +144,32 @@ def schema(tables: list[ReturnTable]) -> dict:
 
 def _safe_text(value: object) -> object:
     """Text cells that a spreadsheet would run as a formula are written as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not value.startswith("[") and value not in LEGEND:
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not value.startswith("[")
+        and value not in LEGEND
+    ):
         return "'" + value
     return value
 
 
+def _cell(value: object, kind: str) -> object:
+    """A numeric cell as a number (whole pounds and counts as integers) or its GSS marker."""
+    if isinstance(value, str):
+        return value
+    if pd.isna(value):
+        return NOT_AVAILABLE
+    number = float(value)
+    return int(number) if number.is_integer() or kind == "count" else round(number, 2)
+
+
 def _sheet_frame(t: ReturnTable) -> pd.DataFrame:
     frame = t.table.frame[list(t.types)].copy()
-    for col, ty in t.types.items():
-        if ty == "text":
-            frame[col] = frame[col].map(_safe_text)
-        else:
-            frame[col] = frame[col].map(lambda v: v if isinstance(v, str) else NOT_AVAILABLE if pd.isna(v) else round(float(v), 2) if ty == "money" and not float(v).is_integer() else int(v))
+    for col, kind in t.types.items():
+        frame[col] = (
+            frame[col].map(_safe_text) if kind == "text" else frame[col].map(lambda v, k=kind: _cell(v, k))
+        )
     return frame.rename(columns=HEADERS)
 
 
@@ -168,7 +202,9 @@ def write_return(tables: list[ReturnTable], params: Params, pack: Path) -> list[
     notes = pd.DataFrame(
         {
             "Note number": ["markers"],
-            "Note text": ["Counts are to the data cut-off; rates are not given in this return. [c], [x] and [z] are explained on the cover sheet."],
+            "Note text": [
+                "Counts are to the data cut-off; rates are not given in this return. [c], [x] and [z] are explained on the cover sheet."
+            ],
         }
     )
     path = pack / "dwp_return.xlsx"
@@ -178,9 +214,20 @@ def write_return(tables: list[ReturnTable], params: Params, pack: Path) -> list[
         sheets=sheets,
         cover=cover,
         notes_table=notes,
-        workbook_options={"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        workbook_options={
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
     )
-    wb.set_properties({"title": cover.title, "author": params.area.organisation, "created": epoch, "company": params.area.organisation})
+    wb.set_properties(
+        {
+            "title": cover.title,
+            "author": params.area.organisation,
+            "created": epoch,
+            "company": params.area.organisation,
+        }
+    )
     wb.set_custom_property("Language", "en-GB")
     wb.close()
     written = [path]
@@ -194,7 +241,9 @@ def write_return(tables: list[ReturnTable], params: Params, pack: Path) -> list[
     written.append(schema_path)
     problems = check_return(path, spec, threshold=params.disclosure.threshold)
     if problems:
-        raise PipelineError("the DWP return does not match its schema: " + "; ".join(problems), file=str(path))
+        raise PipelineError(
+            "the DWP return does not match its schema: " + "; ".join(problems), file=str(path)
+        )
     return written
 
 
@@ -208,7 +257,9 @@ def read_return(path: Path, spec: dict) -> dict[str, pd.DataFrame]:
         ws = book[sheet]
         names = [c["name"] for c in meta["columns"]]
         rows = list(ws.iter_rows(values_only=True))
-        start = next((i for i, r in enumerate(rows) if [v for v in r if v is not None][: len(names)] == names), None)
+        start = next(
+            (i for i, r in enumerate(rows) if [v for v in r if v is not None][: len(names)] == names), None
+        )
         if start is None:
             raise PipelineError(f"sheet {sheet} has no header row {names}", file=str(path))
         body = [r[: len(names)] for r in rows[start + 1 :] if any(v is not None for v in r)]

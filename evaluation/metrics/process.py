@@ -204,7 +204,9 @@ def quarterly_by_area(participants: pd.DataFrame) -> pd.DataFrame:
     }
     parts = []
     for name, (dates, flag) in events.items():
-        counted = pd.DataFrame({"area_code": f["area_code"], "area_name": f["area_name"], "quarter": financial_quarter(dates)})[flag.to_numpy(dtype=bool)]
+        counted = pd.DataFrame(
+            {"area_code": f["area_code"], "area_name": f["area_name"], "quarter": financial_quarter(dates)}
+        )[flag.to_numpy(dtype=bool)]
         parts.append(counted.groupby(["area_code", "area_name", "quarter"]).size().rename(name))
     table = pd.concat(parts, axis=1).fillna(0).astype(int).reset_index()
     return table.sort_values(["area_name", "quarter"], kind="stable").reset_index(drop=True)
