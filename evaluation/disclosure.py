@@ -45,7 +45,10 @@ def describe_rule(rule: Disclosure) -> str:
     if rule.rounding_base > 1:
         text += f"; other counts are rounded to the nearest {rule.rounding_base}"
     if rule.secondary:
-        text += "; where one cell of a group would be withheld, the next smallest is withheld too, so no cell can be found by subtraction from the total"
+        text += (
+            "; where one cell of a group would be withheld, the next smallest is withheld too, so no cell can be found by "
+            "subtraction from the total (except a cell counting people whose characteristic is not known, which reveals nobody's)"
+        )
     text += "; rates and intervals built on a withheld count are withheld"
     return text
 
@@ -67,6 +70,7 @@ def protect(
     group_by: str | tuple[str, ...] | None = None,
     label: str | None = None,
     rule: Disclosure,
+    not_known: pd.Series | None = None,
 ) -> ProtectedTable:
     """Withhold small counts and what is built on them; the one door to publication.
 
@@ -74,7 +78,10 @@ def protect(
     (rates, intervals); withheld when any of them is. ``group_by``: a column whose values split
     the table into sets of cells that add up to a published total (for example ``stage`` in a
     funnel by provider); secondary suppression works within each set. ``label``: the column
-    naming each row, for the log.
+    naming each row, for the log. ``not_known``: rows for people whose characteristic is not
+    known (prefer not to say, not recorded); withheld when small, but a set whose only withheld
+    cell is such a row needs no second cell withheld, since subtracting reveals only how many
+    people did not say, nobody's characteristic.
     """
     derived = derived or {}
     frame = table.reset_index(drop=True).copy()
@@ -97,6 +104,8 @@ def protect(
             for idx in groups:
                 hidden = mask.loc[idx, col]
                 if int(hidden.sum()) != 1 or len(idx) < 2:
+                    continue
+                if not_known is not None and bool(not_known.reset_index(drop=True).loc[idx][hidden].all()):
                     continue
                 values = pd.to_numeric(frame.loc[idx, col], errors="coerce")
                 candidates = values[~hidden & values.notna()]

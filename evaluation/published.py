@@ -47,6 +47,8 @@ DERIVED = {
         ("k", "n"),
     ),
 }  # fmt: skip
+# Groups that record that a characteristic is not known (see disclosure.protect's not_known).
+NOT_KNOWN = ("Prefer not to say", "Not recorded")
 # Columns comparing a row with its block's reference row: withheld for the whole block when the
 # reference row's counts are, since a ratio and one rate give away the other.
 COMPARED = ("rate_ratio", "rr_lower", "rr_upper", "rate_difference", "rd_lower", "rd_upper",
@@ -67,8 +69,16 @@ def protect_table(name: str, frame: pd.DataFrame, rule: Disclosure) -> Protected
     label = next(
         (c for c in ("group", "label", "provider", "activity", "month", "stage") if c in frame), None
     )
+    not_known = frame["group"].astype(str).isin(NOT_KNOWN) if "group" in frame else None
     protected = protect(
-        frame, name=name, counts=counts, derived=derived, group_by=group_by, label=label, rule=rule
+        frame,
+        name=name,
+        counts=counts,
+        derived=derived,
+        group_by=group_by,
+        label=label,
+        rule=rule,
+        not_known=not_known,
     )
     return _withhold_comparisons(protected, frame, group_by or ())
 

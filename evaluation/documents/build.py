@@ -67,6 +67,14 @@ def presented_tables(params: Params, tabs: dict) -> dict[str, tables.PresentedTa
     return out
 
 
+def write_log(pack: Path, document: str, ctx: dict) -> None:
+    """The document's cell-by-cell disclosure log (rows, columns and reasons; never values)."""
+    (pack / "data").mkdir(parents=True, exist_ok=True)
+    ctx["disclosure"]["full_log"].assign(document=document).to_csv(
+        pack / "data" / f"disclosure_log_{document}.csv", index=False, lineterminator="\n"
+    )
+
+
 def copy_assets(pack: Path, charts: dict) -> None:
     (pack / "assets").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(render.TEMPLATES / "print.css", pack / "assets" / "print.css")
@@ -100,6 +108,7 @@ def build_decision_paper(
         provenance=provenance,
         css_href="assets/print.css",
     )
+    write_log(pack, "decision_paper", ctx)
     html = render.render_html("decision_paper.html.j2", ctx)
     html_path = pack / "decision_paper.html"
     html_path.write_text(html, encoding="utf-8")
@@ -115,3 +124,35 @@ def build_return(params: Params, sections: list[Results], participants, pack: Pa
     process = next(r for r in sections if r.section == "process")
     mine = participants[participants["area_code"].isin(params.area_codes)]
     return write_return(return_tables(process, mine, params), params, pack)
+
+
+def build_equalities_analysis(
+    params: Params,
+    params_file: Path,
+    sections: list[Results],
+    validation_rows: list[dict],
+    provenance: context.Provenance,
+    pack: Path,
+) -> list[Path]:
+    """The Equalities Analysis (Part A screening, Part B analysis and actions) as HTML and PDF."""
+    figures, qa, _, _ = merged(sections)
+    equity = next(r for r in sections if r.section == "equity")
+    copy_assets(pack, {})
+    ctx = context.equalities_context(
+        params=params,
+        params_file=params_file,
+        figures=figures,
+        equity_tables=equity.tables,
+        notes=equity.notes,
+        qa=qa,
+        validation_rows=validation_rows,
+        provenance=provenance,
+        css_href="assets/print.css",
+    )
+    write_log(pack, "equalities_analysis", ctx)
+    html = render.render_html("equalities_analysis.html.j2", ctx)
+    html_path = pack / "equalities_analysis.html"
+    html_path.write_text(html, encoding="utf-8")
+    pdf_path = pack / "equalities_analysis.pdf"
+    pdf_path.write_bytes(render.render_pdf(html, base=pack))
+    return [html_path, pdf_path]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from evaluation import __version__
 from evaluation.disclosure import LEGEND, describe_rule
 from evaluation.documents import narrative, tables
@@ -128,6 +130,9 @@ def common_context(
             if withheld
             else "No cell in this document's tables needed to be withheld.",
             "log": tables.disclosure_log_presented(logs, rule=params.disclosure),
+            "full_log": pd.concat(logs, ignore_index=True)
+            if logs
+            else pd.DataFrame(columns=["table", "row", "column", "reason"]),
         },
         "provenance": asdict(provenance),
         "css_href": css_href,
@@ -219,5 +224,105 @@ def decision_paper_context(
             }
             for a in doc.approvals
         ],
+    )
+    return ctx
+
+
+EQUALITIES_GROUPINGS = (
+    ("age_band", "age band"),
+    ("sex", "sex"),
+    ("disability", "disability"),
+    ("health_condition_type", "main health condition"),
+    ("ethnic_group", "ethnic group (broad)"),
+    ("ethnicity", "ethnic group (detailed)"),
+    ("ethnic_minority_woman", "ethnic minority women"),
+    ("religion", "religion or belief"),
+    ("sexual_orientation", "sexual orientation"),
+    ("pregnancy_maternity", "pregnancy and maternity"),
+    ("marriage_civil_partnership", "marriage and civil partnership"),
+    ("gender_reassignment", "gender reassignment"),
+    ("carer", "unpaid carers"),
+    ("care_leaver", "care leavers"),
+    ("neet", "young people not in education, employment or training"),
+    ("lone_parent", "lone parents"),
+    ("social_housing", "social housing tenants"),
+    ("neurodiverse", "neurodiverse residents"),
+    ("roma", "the Roma community"),
+    ("imd_decile", "deprivation decile of home area (1 most deprived)"),
+)
+
+
+def equalities_context(
+    *,
+    params: Params,
+    params_file: Path,
+    figures: FigureRegister,
+    equity_tables: dict,
+    notes: dict[str, str],
+    qa: list[QAFinding],
+    validation_rows: list[dict],
+    provenance: Provenance,
+    css_href: str,
+) -> dict:
+    """Context of the Equalities Analysis: Part A screening and Part B analysis with actions."""
+    rule = params.disclosure
+    use = FigureUse(figures)
+    file = str(params_file)
+    evidence = use.fill(
+        "Participant journeys to {fig:data_cutoff} ({fig:referrals} referrals, {fig:starts} starts, "
+        "{fig:job_outcomes} evidenced job outcomes), with characteristics recorded at referral.",
+        file=file,
+        key="(equalities analysis: evidence)",
+        table_names=set(),
+    )
+    part_b = use.fill(
+        "Yes. The programme is targeted at groups with protected characteristics. The analysis finds "
+        "{fig:equity_material_gaps} material gap(s) in rates between groups and {fig:equity_too_few} group(s) "
+        "too small to say; see Part B.",
+        file=file,
+        key="(equalities analysis: screening)",
+        table_names=set(),
+    )
+    equalities = next((s for s in params.document.sections if s.key == "equalities"), None)
+    narrative_paras = [
+        use.fill(t, file=file, key=f"document.sections[equalities].paragraphs[{i}]", table_names=set())
+        for i, t in enumerate(equalities.paragraphs if equalities else ())
+    ]
+    outcomes = equity_tables["outcomes"]
+    presented = {
+        f"equity_{g}": tables.equity_presented(outcomes, grouping=g, label=label, rule=rule)
+        for g, label in EQUALITIES_GROUPINGS
+        if (outcomes["grouping"] == g).any()
+    }
+    representation = equity_tables.get("representation")
+    if representation is not None and not representation.empty:
+        presented["representation"] = tables.representation_presented(representation, rule=rule)
+    title = f"Equalities Analysis – {params.document.title}"
+    ctx = common_context(
+        params=params,
+        figures=figures,
+        presented=presented,
+        charts={},
+        chart_href="charts",
+        qa=qa,
+        validation_rows=validation_rows,
+        provenance=provenance,
+        title=title,
+        short_title=short_title(title),
+        description=f"Equalities Analysis for {params.document.title}",
+        css_href=css_href,
+        use=use,
+    )
+    ctx.update(
+        screening={
+            "evidence": list(evidence.lines),
+            "impact": "Yes. The programme is designed to reach residents with protected characteristics, notably disabled people and those with health conditions, ethnic minority groups and young people.",
+            "part_b": " ".join(part_b.lines),
+            "narrative": narrative_paras,
+        },
+        method=notes.get("method", ""),
+        representation=presented.get("representation"),
+        characteristic_tables=[presented[k] for k in presented if k.startswith("equity_")],
+        actions=list(equity_tables["actions"]["action"]) if "actions" in equity_tables else [],
     )
     return ctx

@@ -58,6 +58,8 @@ def _text(value: object, kind: str) -> str:
         return formatting.money(float(value))
     if kind == "percent":
         return formatting.percent(float(value))
+    if kind == "ratio":
+        return f"{float(value):.2f}"
     return str(value)
 
 
@@ -196,21 +198,30 @@ def validation_presented(rows: list[dict], *, rule: Disclosure) -> PresentedTabl
 
 
 def disclosure_log_presented(logs: list[pd.DataFrame], *, rule: Disclosure) -> PresentedTable:
+    """How many cells each table withheld, and why (the cell-by-cell log is in the pack's data folder)."""
     frame = (
         pd.concat([lg for lg in logs if not lg.empty], ignore_index=True)
         if any(not lg.empty for lg in logs)
         else pd.DataFrame(columns=["table", "row", "column", "reason"])
     )
-    protected = ProtectedTable("disclosure_log", frame.astype(object), rule="")
+    reason = frame["reason"].str.split(":").str[0] if len(frame) else frame["reason"]
+    summary = (
+        frame.assign(reason=reason)
+        .groupby(["table", "reason"], sort=True)
+        .size()
+        .rename("cells")
+        .reset_index()
+    )
+    protected = ProtectedTable("disclosure_log", summary.astype(object), rule="")
     return present(
         protected,
-        caption="Cells withheld by disclosure control",
+        caption="Cells withheld by disclosure control, by table and reason",
         columns=[
             ("table", "Table", "text"),
-            ("row", "Row", "text"),
-            ("column", "Column", "text"),
             ("reason", "Reason", "text"),
+            ("cells", "Cells withheld", "count"),
         ],
+        note="The cell-by-cell log (which rows and columns, never their values) is in the pack's data folder.",
     )
 
 
@@ -229,4 +240,87 @@ def delivery_plan_presented(plan: pd.DataFrame, *, rule: Disclosure) -> Presente
         ],
         total={"priority": "Total", "amount": float(plan["amount"].sum())},
         note="[x]: the plan gives no number of residents for this activity.",
+    )
+
+
+def equity_presented(
+    outcomes: pd.DataFrame, *, grouping: str, label: str, rule: Disclosure
+) -> PresentedTable:
+    """One characteristic's starts and job outcomes by group, protected, side by side, with readings."""
+    part = outcomes[outcomes["grouping"] == grouping]
+    protected = protect_table(f"equity_{grouping}", part, rule)
+    f = protected.frame.assign(stage=part["stage"].to_numpy(), group=part["group"].astype(str).to_numpy())
+    starts = f[f["stage"] == "starts"].set_index("group")
+    jobs = f[f["stage"] == "job_outcomes"].set_index("group")
+    rows = []
+    for group in starts.index:
+        s = starts.loc[group]
+        j = jobs.loc[group] if group in jobs.index else None
+        rows.append(
+            Row(
+                (
+                    Cell(group),
+                    Cell(_text(s["n"], "count"), True),
+                    Cell(_text(s["k"], "count"), True),
+                    Cell(_text(s["rate"], "percent"), True),
+                    Cell(_text(j["k"], "count") if j is not None else "[x]", True),
+                    Cell(_text(j["rate"], "percent") if j is not None else "[x]", True),
+                    Cell(_interval(j["lower"], j["upper"]) if j is not None else "[x]", True),
+                    Cell(_text(j["rate_ratio"], "ratio") if j is not None else "[x]", True),
+                    Cell(str(j["reading"]) if j is not None else "[x]"),
+                )
+            )
+        )
+    headers = (
+        Header("Group"),
+        Header("Referred", True),
+        Header("Started", True),
+        Header("Start rate", True),
+        Header("Job outcomes", True),
+        Header("Job rate (of starts)", True),
+        Header("95% interval", True),
+        Header("Ratio to reference", True),
+        Header("Reading (job outcomes)"),
+    )
+    reference = str(part["reference"].iloc[0]) if len(part) else ""
+    return PresentedTable(
+        protected.name,
+        f"Starts and job outcomes by {label}",
+        headers,
+        tuple(rows),
+        note=f"Reference group: {reference}. Too few to say: fewer than 10 people or outcomes, so no reading is given either way.",
+        log=protected.log,
+    )
+
+
+def representation_presented(table: pd.DataFrame, *, rule: Disclosure) -> PresentedTable:
+    protected = protect_table("representation", table, rule)
+    f = protected.frame
+    rows = tuple(
+        Row(
+            (
+                Cell(str(r["group"])),
+                Cell(_text(r["k"], "count"), True),
+                Cell(_text(r["population"], "count"), True),
+                Cell(_text(r["rate_ratio"], "ratio"), True),
+                Cell(_text(r["rr_lower"], "ratio") + " to " + _text(r["rr_upper"], "ratio"), True),
+                Cell(str(r["reading"])),
+            )
+        )
+        for _, r in f.iterrows()
+    )
+    return PresentedTable(
+        "representation",
+        "Participants referred against the eligible population, by main reason for economic inactivity",
+        (
+            Header("Reason"),
+            Header("Referred", True),
+            Header("Eligible population", True),
+            Header("Representation ratio", True),
+            Header("95% interval", True),
+            Header("Reading"),
+        ),
+        rows,
+        note="Representation ratio: the group's share of people referred divided by its share of the economically inactive population (1 = in proportion).",
+        log=protected.log,
     )
