@@ -62,6 +62,24 @@ def presented_tables(params: Params, tabs: dict) -> dict[str, tables.PresentedTa
             caption="Evidenced job outcomes by provider, as a share of starts",
             group_header="Provider",
         )
+    if "process.commissioned" in tabs:
+        out["commissioned"] = tables.commissioned_presented(tabs["process.commissioned"], rule=rule)
+    if "process.funnel_by_ward" in tabs:
+        out["wards"] = tables.groups_presented(
+            tabs["process.funnel_by_ward"],
+            stage="starts",
+            rule=rule,
+            caption="Starts by ward, as a share of referrals",
+            group_header="Ward",
+        )
+    if "process.funnel_by_imd_decile" in tabs:
+        out["imd"] = tables.groups_presented(
+            tabs["process.funnel_by_imd_decile"],
+            stage="starts",
+            rule=rule,
+            caption="Starts by deprivation decile of home area (1 most deprived)",
+            group_header="IMD decile",
+        )
     if "process.delivery_plan" in tabs:
         out["delivery_plan"] = tables.delivery_plan_presented(tabs["process.delivery_plan"], rule=rule)
     return out
@@ -156,3 +174,63 @@ def build_equalities_analysis(
     pdf_path = pack / "equalities_analysis.pdf"
     pdf_path.write_bytes(render.render_pdf(html, base=pack))
     return [html_path, pdf_path]
+
+
+def _render(template: str, ctx: dict, pack: Path, name: str) -> list[Path]:
+    write_log(pack, name, ctx)
+    html = render.render_html(template, ctx)
+    html_path = pack / f"{name}.html"
+    html_path.write_text(html, encoding="utf-8")
+    pdf_path = pack / f"{name}.pdf"
+    pdf_path.write_bytes(render.render_pdf(html, base=pack))
+    return [html_path, pdf_path]
+
+
+def build_scrutiny_update(
+    params: Params,
+    params_file: Path,
+    sections: list[Results],
+    validation_rows: list[dict],
+    provenance: context.Provenance,
+    pack: Path,
+) -> list[Path]:
+    """The scrutiny progress update as HTML and PDF."""
+    figures, qa, tabs, _ = merged(sections)
+    charts = process_charts(next(r for r in sections if r.section == "process"), params)
+    copy_assets(pack, charts)
+    ctx = context.scrutiny_context(
+        params=params,
+        params_file=params_file,
+        figures=figures,
+        presented=presented_tables(params, tabs),
+        charts=charts,
+        qa=qa,
+        validation_rows=validation_rows,
+        provenance=provenance,
+        css_href="assets/print.css",
+    )
+    return _render("scrutiny_update.html.j2", ctx, pack, "scrutiny_update")
+
+
+def build_delivery_plan(
+    params: Params,
+    params_file: Path,
+    sections: list[Results],
+    validation_rows: list[dict],
+    provenance: context.Provenance,
+    pack: Path,
+) -> list[Path]:
+    """The delivery plan with its reconciliation as HTML and PDF."""
+    figures, qa, tabs, _ = merged(sections)
+    copy_assets(pack, {})
+    ctx = context.delivery_plan_context(
+        params=params,
+        figures=figures,
+        presented=presented_tables(params, tabs),
+        qa=qa,
+        validation_rows=validation_rows,
+        provenance=provenance,
+        css_href="assets/print.css",
+        params_file=params_file,
+    )
+    return _render("delivery_plan.html.j2", ctx, pack, "delivery_plan")

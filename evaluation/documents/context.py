@@ -326,3 +326,139 @@ def equalities_context(
         actions=list(equity_tables["actions"]["action"]) if "actions" in equity_tables else [],
     )
     return ctx
+
+
+def scrutiny_context(
+    *,
+    params: Params,
+    params_file: Path,
+    figures: FigureRegister,
+    presented: dict[str, tables.PresentedTable],
+    charts: dict[str, ChartFile],
+    qa: list[QAFinding],
+    validation_rows: list[dict],
+    provenance: Provenance,
+    css_href: str,
+) -> dict:
+    """Context of the scrutiny progress update: performance, targets and projection, providers, coverage."""
+    from evaluation.documents.statements import target_statements
+
+    use = FigureUse(figures)
+    file = str(params_file)
+
+    def say(text: str, key: str) -> str:
+        return " ".join(use.fill(text, file=file, key=f"(scrutiny update: {key})", table_names=set()).lines)
+
+    use.used.update(n for n in figures.names() if n.startswith(("projected_", "probability_", "target_")))
+    sections = [
+        {
+            "id": "performance",
+            "heading": "Performance to date",
+            "paragraphs": [
+                say(
+                    "To {fig:data_cutoff} the programme has received {fig:referrals} referrals; {fig:starts} people have "
+                    "started ({fig:referral_to_start_rate} of referrals) and {fig:job_outcomes} have an evidenced job outcome "
+                    "({fig:start_to_job_rate} of starts). {fig:on_programme} people are still on programme.",
+                    "performance",
+                )
+            ],
+            "tables": [t for t in ("funnel",) if t in presented],
+            "charts": [c for c in ("funnel",) if c in charts],
+        },
+        {
+            "id": "targets",
+            "heading": "Against targets, and the year-end projection",
+            "paragraphs": [
+                *target_statements(params, figures),
+                "The projection simulates the rest of the year from the people on programme, the people waiting to start and "
+                "new referrals at the recent rate, carrying the uncertainty of every rate it estimates.",
+            ],
+            "tables": [],
+            "charts": [c for c in ("cumulative_job_outcomes",) if c in charts],
+        },
+        {
+            "id": "providers",
+            "heading": "Providers",
+            "paragraphs": [
+                "Each provider's evidenced job outcomes as a share of its starts, with 95% intervals, and job outcomes commissioned against delivered to date."
+            ],
+            "tables": [t for t in ("providers", "commissioned") if t in presented],
+            "charts": [c for c in ("rates_provider",) if c in charts],
+        },
+        {
+            "id": "coverage",
+            "heading": "Coverage by ward and deprivation",
+            "paragraphs": [
+                "Starts as a share of referrals by ward of residence and by deprivation decile of the home area (1 is the most deprived tenth of areas in England)."
+            ],
+            "tables": [t for t in ("wards", "imd") if t in presented],
+            "charts": [],
+        },
+    ]
+    title = f"{params.programme}: progress update, {params.area.name}"
+    ctx = common_context(
+        params=params,
+        figures=figures,
+        presented=presented,
+        charts=charts,
+        chart_href="charts",
+        qa=qa,
+        validation_rows=validation_rows,
+        provenance=provenance,
+        title=title,
+        short_title=short_title(title),
+        description=f"Scrutiny progress update, data to {params.period.data_cutoff:%-d %B %Y}",
+        css_href=css_href,
+        use=use,
+    )
+    ctx.update(sections=sections, data_cutoff=params.period.data_cutoff)
+    return ctx
+
+
+def delivery_plan_context(
+    *,
+    params: Params,
+    figures: FigureRegister,
+    presented: dict[str, tables.PresentedTable],
+    qa: list[QAFinding],
+    validation_rows: list[dict],
+    provenance: Provenance,
+    css_href: str,
+    params_file: Path,
+) -> dict:
+    """Context of the delivery plan with its budget reconciliation."""
+    use = FigureUse(figures)
+    intro = use.fill(
+        "The plan's activity lines total {fig:budget_total} across its headings. It aims to support "
+        "{fig:plan_residents_supported} residents; {fig:starts} have started to {fig:data_cutoff}.",
+        file=str(params_file),
+        key="(delivery plan: introduction)",
+        table_names=set(),
+    )
+    budget_checks = [q for q in qa if q.check.startswith("budget:")]
+    rows, _ = qa_rows(budget_checks)
+    failed = sum(q.status == "fail" for q in budget_checks)
+    title = f"{params.programme}: delivery plan {params.financial_year}"
+    ctx = common_context(
+        params=params,
+        figures=figures,
+        presented=presented,
+        charts={},
+        chart_href="charts",
+        qa=qa,
+        validation_rows=validation_rows,
+        provenance=provenance,
+        title=title,
+        short_title=short_title(title),
+        description=f"Delivery plan {params.financial_year} with budget reconciliation",
+        css_href=css_href,
+        use=use,
+    )
+    ctx.update(
+        intro=list(intro.lines),
+        reconciliation=rows,
+        reconciliation_summary=f"{len(budget_checks)} stated totals were checked against the lines they cover; {failed} do not reconcile.",
+        financial_year=params.financial_year,
+        data_cutoff=params.period.data_cutoff,
+    )
+    return ctx

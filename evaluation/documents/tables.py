@@ -324,3 +324,18 @@ def representation_presented(table: pd.DataFrame, *, rule: Disclosure) -> Presen
         note="Representation ratio: the group's share of people referred divided by its share of the economically inactive population (1 = in proportion).",
         log=protected.log,
     )
+
+
+def commissioned_presented(table: pd.DataFrame, *, rule: Disclosure) -> PresentedTable:
+    """Job outcomes commissioned from each provider against those delivered to date."""
+    protected = protect_table("commissioned", table, rule)
+    return present(
+        protected,
+        caption="Job outcomes commissioned and delivered, by provider",
+        columns=[
+            ("provider", "Provider", "text"),
+            ("commissioned_job_outcomes", "Commissioned", "count"),
+            ("delivered_job_outcomes", "Delivered to date", "count"),
+            ("source", "Source of the commissioned figure", "text"),
+        ],
+    )

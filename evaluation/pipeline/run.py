@@ -136,7 +136,13 @@ def _analyse(
 
 def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
     """One parameters file: skip, re-render documents only, or build the whole pack."""
-    from evaluation.documents.build import build_decision_paper, build_equalities_analysis, build_return
+    from evaluation.documents.build import (
+        build_decision_paper,
+        build_delivery_plan,
+        build_equalities_analysis,
+        build_return,
+        build_scrutiny_update,
+    )
 
     start = time.perf_counter()
     area, period = pack_location(params_path)
@@ -174,6 +180,10 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
                 build_decision_paper(params, params_path, sections, rows, provenance, staging)
             if "equalities_analysis" in params.documents:
                 build_equalities_analysis(params, params_path, sections, rows, provenance, staging)
+            if "scrutiny_update" in params.documents:
+                build_scrutiny_update(params, params_path, sections, rows, provenance, staging)
+            if "delivery_plan" in params.documents:
+                build_delivery_plan(params, params_path, sections, rows, provenance, staging)
             if "dwp_return" in params.documents:
                 build_return(params, sections, read_validated(work / "validated").participants.frame, staging)
             steps["documents"] = time.perf_counter() - t
