@@ -234,3 +234,28 @@ def build_delivery_plan(
         params_file=params_file,
     )
     return _render("delivery_plan.html.j2", ctx, pack, "delivery_plan")
+
+
+def build_technical_report(
+    params: Params,
+    params_file: Path,
+    sections: list[Results],
+    validation_rows: list[dict],
+    provenance: context.Provenance,
+    pack: Path,
+) -> list[Path]:
+    """The technical report (methods, diagnostics, main tables) as HTML and PDF."""
+    figures, qa, _, _ = merged(sections)
+    copy_assets(pack, {})
+    notebooks = sorted(p.stem for p in (pack / "notebooks").glob("*.ipynb"))
+    ctx = context.technical_context(
+        params=params,
+        sections=sections,
+        figures=figures,
+        qa=qa,
+        validation_rows=validation_rows,
+        provenance=provenance,
+        css_href="assets/print.css",
+        notebooks=notebooks,
+    )
+    return _render("technical_report.html.j2", ctx, pack, "technical_report")

@@ -462,3 +462,90 @@ def delivery_plan_context(
         data_cutoff=params.period.data_cutoff,
     )
     return ctx
+
+
+SECTION_TITLES = {
+    "process": "Process evaluation",
+    "equity": "Cohort equity",
+    "impact": "Impact evaluation: participants against a matched comparison group",
+    "baseline": "Impact evaluation: the area against a do-nothing baseline",
+}
+TECHNICAL_TABLES = {
+    "process": (
+        "funnel",
+        "durations",
+        "durations_by_provider",
+        "projections",
+        "league_start_to_job",
+        "funnel_by_referral_source",
+        "funnel_by_quarter",
+    ),
+    "equity": ("difference_tests", "adjusted"),
+}
+
+
+def technical_context(
+    *,
+    params: Params,
+    sections: list,
+    figures: FigureRegister,
+    qa: list[QAFinding],
+    validation_rows: list[dict],
+    provenance: Provenance,
+    css_href: str,
+    notebooks: list[str],
+) -> dict:
+    """Context of the technical report: each section's method notes and its main tables, protected."""
+    rule = params.disclosure
+    presented: dict[str, tables.PresentedTable] = {}
+    shown = []
+    for r in sections:
+        names = [
+            n
+            for n in TECHNICAL_TABLES.get(r.section, tuple(r.tables))
+            if n in r.tables and not r.tables[n].empty
+        ]
+        made = []
+        for n in names:
+            key = f"{r.section}.{n}"
+            presented[key] = tables.generic_presented(
+                key,
+                r.tables[n],
+                rule=rule,
+                caption=f"{SECTION_TITLES.get(r.section, r.section)}: {n.replace('_', ' ')}",
+            )
+            made.append(presented[key])
+        shown.append(
+            {
+                "name": r.section,
+                "title": SECTION_TITLES.get(r.section, r.section.capitalize()),
+                "notes": [
+                    {"key": k.replace("_", " ").capitalize(), "text": v} for k, v in sorted(r.notes.items())
+                ],
+                "tables": made,
+            }
+        )
+    use = FigureUse(figures)
+    use.used.update(figures.names())
+    title = f"{params.programme}: evaluation technical report, {params.area.name} {params.financial_year}"
+    ctx = common_context(
+        params=params,
+        figures=figures,
+        presented=presented,
+        charts={},
+        chart_href="charts",
+        qa=qa,
+        validation_rows=validation_rows,
+        provenance=provenance,
+        title=title,
+        short_title=short_title(title),
+        description="Evaluation technical report: methods, diagnostics, assumptions",
+        css_href=css_href,
+        use=use,
+    )
+    ctx.update(
+        sections=shown,
+        data_cutoff=params.period.data_cutoff,
+        notebooks=[{"name": n, "href": f"notebooks/{n}.ipynb"} for n in notebooks],
+    )
+    return ctx

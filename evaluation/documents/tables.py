@@ -339,3 +339,42 @@ def commissioned_presented(table: pd.DataFrame, *, rule: Disclosure) -> Presente
             ("source", "Source of the commissioned figure", "text"),
         ],
     )
+
+
+def _auto(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return "[x]"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int) or (isinstance(value, float) and float(value).is_integer() and abs(value) >= 1):
+        return formatting.count(float(value))
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, pd.Timestamp):
+        return formatting.uk_date(value.date())
+    return str(value)
+
+
+def generic_presented(
+    name: str, frame: pd.DataFrame, *, rule: Disclosure, caption: str, max_rows: int = 40
+) -> PresentedTable:
+    """Any results table, protected by the naming convention and shown column by column."""
+    protected = protect_table(name, frame, rule)
+    full = protected.frame
+    # Text that is the same on every row (a method, a definition) is said once, under the table.
+    constant = [
+        c
+        for c in full.columns
+        if len(full)
+        and full[c].map(lambda v: isinstance(v, str) and len(v) > 40).all()
+        and full[c].nunique() == 1
+    ]
+    f = full.drop(columns=constant).head(max_rows)
+    headers = tuple(Header(str(c).replace("_", " ").capitalize()) for c in f.columns)
+    rows = tuple(Row(tuple(Cell(_auto(v)) for v in r)) for r in f.itertuples(index=False))
+    notes = [f"{str(c).replace('_', ' ').capitalize()}: {full[c].iloc[0]}" for c in constant]
+    if len(frame) > max_rows:
+        notes.append(f"First {max_rows} of {len(frame)} rows; the full table is in the executed notebook.")
+    return PresentedTable(protected.name, caption, headers, rows, " ".join(notes), protected.log)

@@ -142,6 +142,7 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
         build_equalities_analysis,
         build_return,
         build_scrutiny_update,
+        build_technical_report,
     )
 
     start = time.perf_counter()
@@ -184,6 +185,8 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
                 build_scrutiny_update(params, params_path, sections, rows, provenance, staging)
             if "delivery_plan" in params.documents:
                 build_delivery_plan(params, params_path, sections, rows, provenance, staging)
+            if "technical_report" in params.documents:
+                build_technical_report(params, params_path, sections, rows, provenance, staging)
             if "dwp_return" in params.documents:
                 build_return(params, sections, read_validated(work / "validated").participants.frame, staging)
             steps["documents"] = time.perf_counter() - t
