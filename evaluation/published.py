@@ -38,6 +38,8 @@ DERIVED = {
     "lower": ("k", "n"),
     "upper": ("k", "n"),
     "days": ("events", "n"),
+    "cost_per_start": ("starts",),
+    "cost_per_job_outcome": ("job_outcomes",),
     **dict.fromkeys(
         (
             "rate_ratio", "rr_lower", "rr_upper", "rate_difference", "rd_lower", "rd_upper",

@@ -65,9 +65,13 @@ def test_not_known_cell_needs_no_second_suppression() -> None:
     # Female 290, Male 277, Prefer not to say 8: the 8 is withheld; subtracting from the total
     # would reveal only how many did not say, so Male (the reference group) stays published.
     t = pd.DataFrame({"group": ["Female", "Male", "Prefer not to say"], "k": [290, 277, 8]})
-    p = protect(t, name="t", counts=("k",), label="group", rule=RULE, not_known=t["group"] == "Prefer not to say")
+    p = protect(
+        t, name="t", counts=("k",), label="group", rule=RULE, not_known=t["group"] == "Prefer not to say"
+    )
     assert p.frame["k"].tolist() == [290, 277, CONFIDENTIAL]
     # A small known group still takes a second cell with it.
     t2 = pd.DataFrame({"group": ["A", "B", "Prefer not to say"], "k": [290, 4, 20]})
-    p2 = protect(t2, name="t", counts=("k",), label="group", rule=RULE, not_known=t2["group"] == "Prefer not to say")
+    p2 = protect(
+        t2, name="t", counts=("k",), label="group", rule=RULE, not_known=t2["group"] == "Prefer not to say"
+    )
     assert p2.frame["k"].tolist() == [290, CONFIDENTIAL, CONFIDENTIAL]

@@ -95,3 +95,45 @@ def test_shipped_params_reproduce_the_seed_faults(synthetic_dir) -> None:
     p3 = next(f for f in ne if f.check == "budget: Priority 3")
     assert (p3.expected, p3.found, p3.difference) == (1_750_000, 1_400_000, -350_000)
     assert "System LMI Hub and data sharing" in p3.message and "Mayor's Childcare Grant" not in p3.message
+
+
+def test_cost_by_strand_by_hand() -> None:
+    from tests.journeys import journeys
+
+    # Spend: Personal Support heading £30,000 and £10,000 (mapped), System management £5,000 (not mapped).
+    lines = pd.DataFrame(
+        [
+            ("Personal Support", "Staff", 30_000.0),
+            ("Personal Support", "Commissioned", 10_000.0),
+            ("System management", "Staff", 5_000.0),
+        ],
+        columns=["strand", "category", "spend_to_date"],
+    )
+    # Four starters in Personalised support, two with evidenced jobs; one referral not started.
+    people = journeys(
+        [
+            {
+                "referral_date": "2025-06-01",
+                "start_date": "2025-06-02",
+                "job_start_date": "2025-07-01",
+                "job_evidenced": True,
+            },
+            {
+                "referral_date": "2025-06-01",
+                "start_date": "2025-06-02",
+                "job_start_date": "2025-08-01",
+                "job_evidenced": True,
+            },
+            {"referral_date": "2025-06-01", "start_date": "2025-06-02"},
+            {"referral_date": "2025-06-01", "start_date": "2025-06-02"},
+            {"referral_date": "2025-06-01"},
+        ]
+    )
+    t = finance.cost_by_strand(lines, people, {"Personal Support": "Personalised support"}).set_index(
+        "strand"
+    )
+    assert t.loc["Personalised support", "cost_per_start"] == 40_000 / 4  # £10,000
+    assert t.loc["Personalised support", "cost_per_job_outcome"] == 40_000 / 2  # £20,000
+    assert t.loc[finance.PROGRAMME_WIDE, "spend_to_date"] == 5_000 and pd.isna(
+        t.loc[finance.PROGRAMME_WIDE, "cost_per_start"]
+    )

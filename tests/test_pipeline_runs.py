@@ -22,7 +22,11 @@ from tests.conftest import params_copy
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +72,19 @@ def test_two_runs_give_identical_bytes_and_verify_passes(built) -> None:
     before = _hashes(pack)
     assert run_one(params, reports, force=True).status == "built"
     after = _hashes(pack)
-    assert {k: v for k, v in after.items() if k != "manifest.json"} == {k: v for k, v in before.items() if k != "manifest.json"}
+    assert {k: v for k, v in after.items() if k != "manifest.json"} == {
+        k: v for k, v in before.items() if k != "manifest.json"
+    }
     result = verify_pack(pack)
-    assert result.ok and "decision_paper.pdf" in result.identical and "notebooks/process_evaluation.ipynb" in result.identical
+    assert (
+        result.ok
+        and "decision_paper.pdf" in result.identical
+        and "notebooks/process_evaluation.ipynb" in result.identical
+    )
 
 
 def test_changed_input_fails_verification_naming_it(built) -> None:
-    params, reports, inputs = built
+    _params, reports, inputs = built
     budget = inputs / "budget.csv"
     original = budget.read_bytes()
     try:
@@ -95,10 +105,14 @@ def test_lock_refuses_a_second_run_and_clears_a_stale_one(built, tmp_path: Path)
             run_report([params], reports, console=Console(quiet=True), jobs=1)
         assert "another report run holds" in str(err.value) and str(os.getpid()) in str(err.value)
     # A lock left by a process that no longer exists is stale and is cleared.
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     import socket
 
-    (reports / ".lock").write_text(json.dumps({"pid": int(dead), "host": socket.gethostname(), "started": "earlier"}))
+    (reports / ".lock").write_text(
+        json.dumps({"pid": int(dead), "host": socket.gethostname(), "started": "earlier"})
+    )
     with reports_lock(reports) as path:
         assert json.loads(path.read_text())["pid"] == os.getpid()
     assert not (reports / ".lock").exists()
@@ -110,7 +124,18 @@ def test_killed_run_leaves_previous_pack_intact(built) -> None:
     pack = reports / "rotherham" / "2026-27"
     before = _hashes(pack)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "evaluation", "report", str(params), "--reports", str(reports), "--force", "--jobs", "1"],
+        [
+            sys.executable,
+            "-m",
+            "evaluation",
+            "report",
+            str(params),
+            "--reports",
+            str(reports),
+            "--force",
+            "--jobs",
+            "1",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -121,6 +146,8 @@ def test_killed_run_leaves_previous_pack_intact(built) -> None:
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert _hashes(pack) == before
-    assert not any(p.name == "decision_paper.pdf" for p in pack.parent.iterdir())  # nothing under a final name but the pack
+    assert not any(
+        p.name == "decision_paper.pdf" for p in pack.parent.iterdir()
+    )  # nothing under a final name but the pack
     assert (reports / ".lock").exists()  # the killed run's lock is left, and is stale
     assert run_one(params, reports).status in {"unchanged", "documents", "built"}

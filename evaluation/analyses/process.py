@@ -358,6 +358,7 @@ def process_results(params: Params, inputs: ValidatedInputs) -> Results:
         f"Spend to date in {spend_year} divided by evidenced job outcomes.",
         "budget and participant journeys",
     )
+    res.tables["cost_by_strand"] = finance.cost_by_strand(spent, part, params.budget.strand_to_programme)
 
     if params.delivery_plan:
         res.tables["delivery_plan"] = _delivery_plan(params, lines, part)

@@ -477,6 +477,7 @@ TECHNICAL_TABLES = {
         "durations_by_provider",
         "projections",
         "league_start_to_job",
+        "cost_by_strand",
         "funnel_by_referral_source",
         "funnel_by_quarter",
     ),

@@ -96,3 +96,36 @@ def cost_per_outcome(spend: float, starts: int, job_outcomes: int) -> dict[str, 
         "cost_per_start": spend / starts if starts else None,
         "cost_per_job_outcome": spend / job_outcomes if job_outcomes else None,
     }
+
+
+PROGRAMME_WIDE = "Programme-wide (not allocated to a strand)"
+
+
+def cost_by_strand(
+    lines: pd.DataFrame, participants: pd.DataFrame, heading_to_strand: dict[str, str]
+) -> pd.DataFrame:
+    """Spend to date, starts and job outcomes by programme strand, and the cost of each.
+
+    Budget headings are mapped to strands by the parameters file; headings not mapped (system
+    management, say) are shown as programme-wide spend, not spread across strands by assumption.
+    """
+    spend = lines.assign(strand=lines["strand"].map(heading_to_strand).fillna(PROGRAMME_WIDE))
+    spend = spend.groupby("strand")["spend_to_date"].sum(min_count=1)
+    started = participants[participants["start_date"].notna()]
+    starts = started.groupby("strand").size()
+    jobs = started[started["job_evidenced"].fillna(False).astype(bool)].groupby("strand").size()
+    rows = []
+    for strand in sorted(set(spend.index) | set(starts.index)):
+        s, k, j = spend.get(strand), int(starts.get(strand, 0)), int(jobs.get(strand, 0))
+        known = s is not None and not pd.isna(s) and strand != PROGRAMME_WIDE
+        rows.append(
+            {
+                "strand": strand,
+                "spend_to_date": None if s is None or pd.isna(s) else float(s),
+                "starts": k if strand != PROGRAMME_WIDE else None,
+                "job_outcomes": j if strand != PROGRAMME_WIDE else None,
+                "cost_per_start": float(s) / k if known and k else None,
+                "cost_per_job_outcome": float(s) / j if known and j else None,
+            }
+        )
+    return pd.DataFrame(rows)
