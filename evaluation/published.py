@@ -31,6 +31,10 @@ COUNT_COLUMNS = (
     "delivered_job_outcomes",
     "sustained_13w",
     "sustained_26w",
+    "matched_treated",
+    "controls_used",
+    "unmatched",
+    "trimmed",
 )
 # Columns built on counts: withheld when any of their bases is.
 DERIVED = {

@@ -109,7 +109,7 @@ def cost_by_strand(
     Budget headings are mapped to strands by the parameters file; headings not mapped (system
     management, say) are shown as programme-wide spend, not spread across strands by assumption.
     """
-    spend = lines.assign(strand=lines["strand"].map(heading_to_strand).fillna(PROGRAMME_WIDE))
+    spend = lines.assign(strand=[heading_to_strand.get(str(h), PROGRAMME_WIDE) for h in lines["strand"]])
     spend = spend.groupby("strand")["spend_to_date"].sum(min_count=1)
     started = participants[participants["start_date"].notna()]
     starts = started.groupby("strand").size()

@@ -13,7 +13,7 @@ from pathlib import Path
 from evaluation.errors import PipelineError
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks"
-NOTEBOOKS = ("process_evaluation", "equity_analysis")
+NOTEBOOKS = ("process_evaluation", "equity_analysis", "impact_evaluation")
 CELL_TIMEOUT_SECONDS = 600
 # Notebook metadata that records when and how long, not what: cleared so outputs are reproducible.
 VOLATILE_KEYS = (
