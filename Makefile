@@ -18,7 +18,12 @@ $(STAMP): requirements.lock pyproject.toml
 $(INPUTS): $(STAMP) $(wildcard evaluation/data/synthetic*.py)
 	$(PY) -m evaluation synth --out inputs
 
+RENDERER ?= weasyprint
+
 report: $(STAMP) $(INPUTS)
+ifeq ($(RENDERER),quarto)
+	@command -v quarto >/dev/null 2>&1 || { echo "RENDERER=quarto: quarto is not installed on this machine; the documents are rendered with WeasyPrint as usual."; }
+endif
 	$(PY) -m evaluation report --reports $(REPORTS) $(if $(AREA),--area $(AREA),)
 
 # Rerun every pack (or PACK=reports/<area>/<period>) from its manifest and compare the bytes.

@@ -88,6 +88,12 @@ def source_date_epoch(params: Params) -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
+def _record(steps: dict[str, float], run: str, step: str, started: float) -> None:
+    """Record a step's time and say it, so a long run shows its progress per area and step."""
+    steps[step] = time.perf_counter() - started
+    print(f"  {run}: {step} done in {steps[step]:.1f} s", flush=True)
+
+
 def validated_inputs(params_path: Path, params: Params, shared: Path) -> ValidatedInputs:
     """Validate a run's inputs, reusing an earlier validation of the very same files and rules."""
     parts = [
@@ -125,12 +131,12 @@ def _analyse(
     write_validated(inputs, work / "validated")
     write_quarantine(inputs, work / "quarantine")
     rows = summary_rows(inputs.tables())
-    steps["validate"] = time.perf_counter() - t
+    _record(steps, params.run_name, "validate", t)
     print_summary(f"{params.run_name}: inputs validated", rows)
     for name in NOTEBOOKS:
         t = time.perf_counter()
         execute_notebook(name, params_path=params_path, work=work, out=work / "notebooks" / f"{name}.ipynb")
-        steps[f"notebook:{name}"] = time.perf_counter() - t
+        _record(steps, params.run_name, f"notebook:{name}", t)
     return rows
 
 
@@ -189,7 +195,7 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
                 build_technical_report(params, params_path, sections, rows, provenance, staging)
             if "dwp_return" in params.documents:
                 build_return(params, sections, read_validated(work / "validated").participants.frame, staging)
-            steps["documents"] = time.perf_counter() - t
+            _record(steps, params.run_name, "documents", t)
             write_manifest(
                 staging,
                 params_path=params_path,
