@@ -33,7 +33,15 @@ from evaluation.metrics.process import STAGE_LABELS, STAGES
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["Chart", "cumulative_chart", "funnel_chart", "palette", "rates_chart", "target_trajectory"]
+__all__ = [
+    "Chart",
+    "cumulative_chart",
+    "funnel_chart",
+    "love_plot",
+    "palette",
+    "rates_chart",
+    "target_trajectory",
+]
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")  # fmt: skip
@@ -450,3 +458,55 @@ def rates_chart(table: pd.DataFrame, *, title: str, value_label: str, overall: f
         ax.set_xlabel(value_label)
 
     return _render(name, title, alt, data, max(2.6, 1.2 + 0.5 * len(shown)), draw)
+
+
+def love_plot(balance: pd.DataFrame, *, title: str, threshold: float = 0.1) -> Chart:
+    """Standardised mean differences before and after adjustment, one row per characteristic (a Love plot).
+
+    ``balance`` has covariate, level, smd_before and smd_after. Absolute differences are drawn,
+    with the balance threshold as a dashed line; the alt text names those above it after adjustment.
+    """
+    _require(balance, {"covariate", "smd_before", "smd_after"}, "balance")
+    data = balance.assign(
+        label=[
+            f"{c}: {lv}" if isinstance(lv, str) and lv else str(c)
+            for c, lv in zip(balance["covariate"], balance.get("level", [""] * len(balance)), strict=True)
+        ],
+        before=balance["smd_before"].abs(),
+        after=balance["smd_after"].abs(),
+    ).sort_values("before", ascending=False, kind="stable")
+    failing = data[data["after"] >= threshold]["label"].tolist()
+    alt = (
+        f"Dot plot of the absolute standardised mean difference of {len(data)} characteristics between participants and the "
+        f"comparison group, before and after adjustment, against a threshold of {threshold}. Largest before: "
+        f"{data['label'].iloc[0]} at {data['before'].iloc[0]:.2f}. Largest after: {data['after'].max():.2f}. "
+        + (
+            f"Above the threshold after adjustment: {', '.join(failing)}."
+            if failing
+            else "After adjustment every characteristic is below the threshold."
+        )
+    )
+    colours = palette()
+
+    def draw(ax: Axes) -> None:
+        y = list(range(len(data)))
+        ax.scatter(
+            data["before"],
+            y,
+            marker="o",
+            facecolors="none",
+            edgecolors=colours.reference,
+            label="Before adjustment",
+        )
+        ax.scatter(data["after"], y, marker="s", color=colours.data, label="After adjustment")
+        ax.axvline(
+            threshold, color=colours.target, linestyle="--", linewidth=1.5, label=f"Threshold {threshold}"
+        )
+        ax.set_yticks(y, data["label"].tolist(), fontsize=7)
+        ax.set_ylim(len(data) - 0.5, -0.5)
+        ax.set_xlabel("Absolute standardised mean difference")
+        ax.legend(loc="lower right", fontsize=8)
+
+    return _render(
+        "love_plot", title, alt, data[["label", "before", "after"]], max(3.0, 0.18 * len(data) + 1.2), draw
+    )

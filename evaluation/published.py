@@ -167,6 +167,15 @@ def process_charts(process: Results, params: Params) -> dict[str, ChartFile]:
     return {c.name: ChartFile(c.name, c.title, c.svg, c.alt_text, c.data) for c in made}
 
 
+def impact_charts(impact: Results) -> dict[str, ChartFile]:
+    """The Love plot of balance before and after adjustment (standardised differences only)."""
+    after = impact.tables.get("balance_after")
+    if after is None or after.empty:
+        return {}
+    c = charts.love_plot(after, title="Balance of characteristics before and after adjustment")
+    return {c.name: ChartFile(c.name, c.title, c.svg, c.alt_text, c.data)}
+
+
 @dataclass(frozen=True)
 class ProjectionView:
     """A projection as read back from the results' projections table (what charts need)."""

@@ -20,7 +20,15 @@ from evaluation.params import Params
 from evaluation.results import Results
 
 SOURCE = "participant journeys and comparison pool (validated inputs)"
-PREFERRED = "doubly robust"  # the headline estimator: consistent if either model is right
+PREFERRED = "doubly robust"
+PUBLISHABLE_BALANCE = (
+    "covariate",
+    "level",
+    "smd_before",
+    "variance_ratio_before",
+    "smd_after",
+    "variance_ratio_after",
+)  # the headline estimator: consistent if either model is right
 
 
 def _estimates_table(estimates: tuple) -> pd.DataFrame:
@@ -49,7 +57,8 @@ def impact_results(params: Params, inputs: ValidatedInputs) -> Results:
         frame, model, min_treated=params.impact.min_treated, caliper_sd=params.impact.caliper_sd
     )
     res.tables["estimates"] = _estimates_table(estimates)
-    res.tables["balance_before"] = impact.balance_table(frame)
+    before = impact.balance_table(frame)
+    res.tables["balance_before"] = before[[c for c in PUBLISHABLE_BALANCE if c in before]]
     best = next((e for e in estimates if PREFERRED in e.method.lower()), estimates[-1])
     res.notes["headline"] = impact.headline(best)
     res.notes["propensity_model"] = f"Logistic regression of taking part: {model.formula}."
@@ -72,8 +81,10 @@ def impact_results(params: Params, inputs: ValidatedInputs) -> Results:
         res.notes["refusal"] = best.refusal
         return res
     if best.weights is not None:
-        res.tables["balance_after"] = impact.balance_table(frame, weights=best.weights)
-        verdict = impact.balance_verdict(res.tables["balance_after"])
+        after = impact.balance_table(frame, weights=best.weights)
+        verdict = impact.balance_verdict(after)
+        # Group means are shares of small groups of people: only standardised differences leave.
+        res.tables["balance_after"] = after[[c for c in PUBLISHABLE_BALANCE if c in after]]
         res.notes["balance"] = verdict.text
     ev = impact.e_value(best)
     if ev is not None:

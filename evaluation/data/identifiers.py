@@ -8,7 +8,9 @@ and redacted so that it can never reach an output.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
+import numpy as np
 import pandas as pd
 
 from evaluation.errors import Finding
@@ -85,16 +87,22 @@ VALUE_SHAPES: dict[str, tuple[str, re.Pattern[str]]] = {
 
 # Share of a column's values that must look like identifiers for the column to be refused.
 COLUMN_SHARE = 0.5
+# A column's values are judged on its first cells that hold a value, up to this many.
+IDENTIFIER_SAMPLE = 2000
 
 
 def identifier_columns(
-    file: str, header: list[str], cells: pd.DataFrame, *, free_text: set[str]
+    file: str, header: list[str], samples: list[list[str]], *, free_text: set[str]
 ) -> list[Finding]:
-    """File-level findings for every column that is, or holds, a direct identifier."""
+    """File-level findings for every column that is, or holds, a direct identifier.
+
+    ``samples`` holds, for each column of ``header``, its first ``IDENTIFIER_SAMPLE`` cells that
+    hold a value, in row order.
+    """
     from evaluation.data.readers import normalise_header
 
     findings: list[Finding] = []
-    for raw_name, column in zip(header, cells.columns, strict=True):
+    for raw_name, values in zip(header, samples, strict=True):
         key = normalise_header(raw_name)
         if key in IDENTIFIER_NAMES:
             findings.append(
@@ -110,12 +118,11 @@ def identifier_columns(
             continue
         if key in free_text:
             continue
-        values = cells[column].dropna().astype(str)
-        if values.empty:
+        if not values:
             continue
-        sample = values.iloc[: min(len(values), 2000)]
+        sample = Counter(v.strip() for v in values[:IDENTIFIER_SAMPLE])  # each distinct value tried once
         for what, pattern in VALUE_SHAPES.values():
-            share = sample.map(lambda v, p=pattern: bool(p.fullmatch(v.strip()))).mean()
+            share = sum(n for v, n in sample.items() if pattern.fullmatch(v)) / sum(sample.values())
             if share >= COLUMN_SHARE:
                 findings.append(
                     Finding(
@@ -132,28 +139,39 @@ def identifier_columns(
 
 
 def redact_free_text(file: str, column: str, values: pd.Series) -> tuple[pd.Series, list[Finding]]:
-    """Replace identifier-shaped text in a free-text column (indexed by line); warn per cell."""
+    """Replace identifier-shaped text in a free-text column (indexed by line); warn per cell.
+
+    Each distinct text is redacted once; every cell holding identifier-shaped text is warned of.
+    """
     findings: list[Finding] = []
     out = values.copy()
-    for idx, text in values.dropna().items():
-        redacted = str(text)
+    codes, texts = pd.factorize(values, use_na_sentinel=True)
+    redacted: list[str | None] = []
+    kinds_of: list[list[str]] = []
+    for text in texts:
+        changed = str(text)
         kinds: list[str] = []
         for label, (what, pattern) in VALUE_SHAPES.items():
-            redacted, n = pattern.subn(f"[redacted {label}]", redacted)
+            changed, n = pattern.subn(f"[redacted {label}]", changed)
             if n:
                 kinds.append(what)
-        if kinds:
-            out.loc[idx] = redacted
-            findings.append(
-                Finding(
-                    file=file,
-                    line=int(idx),
-                    column=column,
-                    rule="identifier_in_free_text",
-                    message="free text holds " + " and ".join(kinds) + "; it has been redacted",
-                    value="[redacted]",
-                    fix="do not record personal details in notes",
-                    severity="warning",
-                )
+        redacted.append(changed if kinds else None)
+        kinds_of.append(kinds)
+    flagged = np.array([bool(k) for k in kinds_of] + [False])
+    rows = np.flatnonzero(flagged[codes])
+    if len(rows):
+        out.iloc[rows] = [redacted[c] for c in codes[rows]]
+    for row in rows:
+        findings.append(
+            Finding(
+                file=file,
+                line=int(values.index[row]),
+                column=column,
+                rule="identifier_in_free_text",
+                message="free text holds " + " and ".join(kinds_of[codes[row]]) + "; it has been redacted",
+                value="[redacted]",
+                fix="do not record personal details in notes",
+                severity="warning",
             )
+        )
     return out, findings

@@ -3,6 +3,10 @@
 In: a ``RawTable`` and its ``TableSchema``. Out: a typed frame indexed by spreadsheet line, where
 a cell that failed to parse is missing, and one finding per failed cell. Every cell is tried, so
 one bad value never hides another; rules on parsed values are phase two (``validate``).
+
+Each distinct text of a column is parsed once and the result given to every cell holding it
+(exports repeat the same categories, flags and dates many times); a finding is still made for
+every cell that fails, in line order.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from evaluation.data import vocab
-from evaluation.data.identifiers import identifier_columns, redact_free_text
-from evaluation.data.readers import RawTable, SourceOptions, normalise_header
+from evaluation.data.identifiers import IDENTIFIER_SAMPLE, identifier_columns, redact_free_text
+from evaluation.data.readers import RawTable, SourceOptions, TextColumn, normalise_header
 from evaluation.data.schemas import Column, TableSchema
 from evaluation.errors import Finding
 
@@ -23,6 +28,7 @@ TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0"})
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # the 1900 date system, after Excel's leap-year bug
 DATE_DTYPE = "datetime64[s]"
+_EXACT_FLOAT_INT = 2**53  # whole numbers below this survive any float or integer path unchanged
 
 
 @dataclass
@@ -32,12 +38,29 @@ class ParsedTable:
     file: str
     sheet: str | None
     frame: pd.DataFrame
-    raw: pd.DataFrame  # the text cells as read, same index, for the quarantine file
     findings: list[Finding] = field(default_factory=list)
+    text: dict[str, TextColumn] = field(default_factory=dict)  # the cells as read, by column
 
     @property
     def file_faults(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "file"]
+
+    @property
+    def raw(self) -> pd.DataFrame:
+        """The text cells as read (``None`` where empty), same index as ``frame``."""
+        if not self.text:
+            return pd.DataFrame()
+        return pd.DataFrame(
+            {n: c.cells() for n, c in self.text.items()}, index=self.frame.index, dtype=object
+        )
+
+    def raw_rows(self, lines: pd.Index) -> pd.DataFrame:
+        """``raw.loc[lines]``, made from those rows only (for the quarantine file)."""
+        rows = self.frame.index.get_indexer(lines) if self.text else np.array([-1])
+        if (rows < 0).any():
+            return self.raw.loc[lines]
+        cells = {n: np.append(c.texts, None)[c.codes[rows]] for n, c in self.text.items()}
+        return pd.DataFrame(cells, index=self.frame.index[rows], dtype=object).loc[lines]
 
 
 def _show(col: Column, value: str) -> str:
@@ -50,7 +73,7 @@ def parse_table(raw: RawTable, schema: TableSchema, options: SourceOptions | Non
     findings = list(raw.findings)
     empty = pd.DataFrame()
     if raw.file_faults:
-        return ParsedTable(raw.file, raw.sheet, empty, empty, findings)
+        return ParsedTable(raw.file, raw.sheet, empty, findings)
 
     keys = [normalise_header(h) for h in raw.header]
     seen: dict[str, str] = {}
@@ -70,15 +93,12 @@ def parse_table(raw: RawTable, schema: TableSchema, options: SourceOptions | Non
             )
         seen.setdefault(key, original)
     blank = [i for i, k in enumerate(keys) if not k]
-    width = len(keys)
-    cells = pd.DataFrame(
-        [(r + [None] * width)[:width] for r in raw.rows],
-        index=pd.Index(raw.lines, name="line"),
-        columns=pd.RangeIndex(width),
-        dtype=object,
-    )
+    rows = len(raw.lines)
+    columns = raw.columns or [TextColumn.empty(rows) for _ in keys]
+    index = pd.Index(np.asarray(raw.lines, dtype=np.int64) if rows else [], name="line")
     free = {c.name for c in schema.columns if c.free_text}
-    findings += identifier_columns(raw.file, raw.header, cells, free_text=free)
+    samples = [c.first_cells(IDENTIFIER_SAMPLE) for c in columns]
+    findings += identifier_columns(raw.file, raw.header, samples, free_text=free)
     missing = [c.name for c in schema.columns if c.required and c.name not in keys]
     if missing:
         findings.append(
@@ -96,7 +116,7 @@ def parse_table(raw: RawTable, schema: TableSchema, options: SourceOptions | Non
     known = set(schema.names)
     for i, key in enumerate(keys):
         if i in blank:
-            if cells[i].notna().any():
+            if (columns[i].codes >= 0).any():
                 findings.append(
                     Finding(
                         raw.file,
@@ -120,58 +140,90 @@ def parse_table(raw: RawTable, schema: TableSchema, options: SourceOptions | Non
                 )
             )
     if any(f.severity == "file" for f in findings):
-        return ParsedTable(raw.file, raw.sheet, empty, empty, findings)
+        return ParsedTable(raw.file, raw.sheet, empty, findings)
 
     position = {k: i for i, k in reversed(list(enumerate(keys)))}
-    text = pd.DataFrame(index=cells.index)
+    source = {
+        col.name: columns[position[col.name]] if col.name in position else TextColumn.empty(rows)
+        for col in schema.columns
+    }
+    typed: dict[str, object] = {}
     for col in schema.columns:
-        text[col.name] = cells[position[col.name]] if col.name in position else None
-    typed = pd.DataFrame(index=cells.index)
-    for col in schema.columns:
-        series, col_findings = parse_column(text[col.name], col, options, file=raw.file, sheet=raw.sheet)
-        typed[col.name] = series
+        values, col_findings = _parse_text(
+            source[col.name], index, col, options, file=raw.file, sheet=raw.sheet
+        )
         findings += col_findings
         if col.free_text:
-            typed[col.name], redactions = redact_free_text(raw.file, col.name, typed[col.name])
+            values, redactions = redact_free_text(raw.file, col.name, pd.Series(values, index=index))
+            values = values.array
             findings += redactions
-    return ParsedTable(raw.file, raw.sheet, typed, text, findings)
-
-
-def _clean(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Trimmed text and the mask of cells that hold a value (missing markers count as missing)."""
-    stripped = values.astype(object).map(
-        lambda v: re.sub(r"\s+", " ", v).strip() if isinstance(v, str) else None
-    )
-    present = stripped.map(lambda v: isinstance(v, str) and v.casefold() not in vocab.MISSING_MARKERS)
-    return stripped, present.astype(bool)
+        typed[col.name] = values
+    return ParsedTable(raw.file, raw.sheet, pd.DataFrame(typed, index=index), findings, source)
 
 
 def parse_column(
     values: pd.Series, col: Column, options: SourceOptions, *, file: str, sheet: str | None = None
 ) -> tuple[pd.Series, list[Finding]]:
     """Parse one column of text cells into its kind; one finding per cell that fails."""
-    s, present = _clean(values)
-    refused = present & s.map(
-        lambda v: isinstance(v, str) and v.casefold() == vocab.PREFER_NOT_TO_SAY.casefold()
+    cells = [v if isinstance(v, str) else None for v in values.astype(object)]
+    parsed, findings = _parse_text(
+        TextColumn.from_cells(cells), values.index, col, options, file=file, sheet=sheet
     )
+    return pd.Series(parsed, index=values.index), findings
+
+
+class _Distinct:
+    """A column's distinct texts, cleaned: each per-text array has one more entry, for empty cells,
+    so that indexing it with the cells' codes (-1 for empty) gives the value of every cell."""
+
+    def __init__(self, column: TextColumn, lines: pd.Index) -> None:
+        self.codes = column.codes
+        self.lines = lines
+        # Runs of whitespace become one space and the ends are trimmed: str.split() splits on
+        # exactly the characters that re's \s and str.strip() treat as whitespace.
+        self.text = [" ".join(t.split()) for t in column.texts]
+        self.present = np.array([t.casefold() not in vocab.MISSING_MARKERS for t in self.text] + [False])
+        self.refused = self.present & np.array(
+            [t.casefold() == vocab.PREFER_NOT_TO_SAY.casefold() for t in self.text] + [False]
+        )
+
+    def per_text(self, values: list, empty: object = None) -> np.ndarray:
+        """An object array of one value per distinct text, plus ``empty`` for empty cells."""
+        out = np.empty(len(values) + 1, dtype=object)
+        out[:-1] = values
+        out[-1] = empty
+        return out
+
+    def cells(self, per_text: np.ndarray) -> np.ndarray:
+        return per_text[self.codes]
+
+    def failing(self, bad: np.ndarray) -> list[tuple[int, int]]:
+        """(line, text number) of every cell whose text is marked bad, in line order."""
+        rows = np.flatnonzero(bad[self.codes])
+        return [(int(self.lines[r]), int(self.codes[r])) for r in rows]
+
+
+def _parse_text(
+    column: TextColumn, lines: pd.Index, col: Column, options: SourceOptions, *, file: str, sheet: str | None
+) -> tuple[object, list[Finding]]:
+    """The typed values of one column (an array for the frame) and one finding per failed cell."""
+    d = _Distinct(column, lines)
+    present = d.present
     allows_refusal = col.allowed is not None and vocab.PREFER_NOT_TO_SAY in col.allowed
     if not allows_refusal:
-        present = present & ~refused  # "Prefer not to say" where no answer is recorded: missing
+        present = present & ~d.refused  # "Prefer not to say" where no answer is recorded: missing
     findings: list[Finding] = []
 
     def bad(
-        mask: pd.Series,
-        message: str,
-        expected: str,
-        fix: str | None = None,
-        rule: str | None = None,
+        mask: np.ndarray, message: str, expected: str, fix: str | None = None, rule: str | None = None
     ) -> None:
-        for line, value in s[mask].items():
+        for line, code in d.failing(mask):
+            value = d.text[code]
             findings.append(
                 Finding(
                     file=file,
                     sheet=sheet,
-                    line=int(line),
+                    line=line,
                     column=col.name,
                     rule=rule or f"parse_{col.kind}",
                     message=message if "{" not in message else message.format(value=value),
@@ -181,14 +233,17 @@ def parse_column(
                 )
             )
 
+    def text_array(per_text: list, keep: np.ndarray) -> object:
+        out = d.per_text(per_text)
+        out[~keep] = None
+        taken = pa.array(out, type=pa.large_string()).take(np.where(d.codes < 0, len(out) - 1, d.codes))
+        return pd.arrays.ArrowStringArray(taken)  # the "string" dtype, as astype("string") gives
+
     if col.kind in ("id", "code", "text"):
-        out = s.where(present, None)
-        if col.kind == "code":
-            out = out.map(lambda v: v.upper() if isinstance(v, str) else v)
+        values = [t.upper() for t in d.text] if col.kind == "code" else d.text
+        keep = present
         if col.kind == "id":
-            sci = present & s.map(
-                lambda v: isinstance(v, str) and bool(re.fullmatch(r"\d(\.\d+)?[eE][+-]?\d+", v))
-            )
+            sci = present & np.array([bool(_SCIENTIFIC.fullmatch(t)) for t in d.text] + [False])
             bad(
                 sci,
                 "the identifier is in scientific notation, so Excel has changed it",
@@ -196,94 +251,94 @@ def parse_column(
                 "format the column as Text before saving",
                 rule="id_scientific",
             )
-            out = out.where(~sci, None)
-        return out.astype("string"), findings
+            keep = present & ~sci
+        return text_array(values, keep), findings
 
-    if col.kind == "category":
+    if col.kind in ("category", "list"):
         lookup = {a.casefold(): a for a in col.allowed or ()}
-        mapped = s.map(lambda v: lookup.get(v.casefold()) if isinstance(v, str) else None)
-        unknown = present & mapped.isna()
-        shown = ", ".join(col.allowed or ())
-        bad(
-            unknown,
-            "the value is not one of the allowed categories",
-            f"one of: {shown}" if len(shown) < 400 else "a category in the data dictionary",
-            rule="category",
-        )
-        return mapped.where(present & ~unknown, None).astype("string"), findings
-
-    if col.kind == "list":
-        lookup = {a.casefold(): a for a in col.allowed or ()}
-
-        def to_list(v: object) -> str | None:
-            if not isinstance(v, str):
-                return None
-            items = [p.strip() for p in v.split(";") if p.strip()]
-            canon = [lookup.get(i.casefold()) for i in items]
-            return (
-                None
-                if any(c is None for c in canon)
-                else ";".join(sorted(set(canon), key=(col.allowed or ()).index))
-            )
-
-        mapped = s.map(to_list)
-        unknown = present & mapped.isna()
-        bad(
-            unknown,
-            "an item is not one of the allowed values",
-            "items from: " + ", ".join(col.allowed or ()) + ", separated by ';'",
-            rule="category",
-        )
-        return mapped.where(present & ~unknown, None).astype("string"), findings
+        if col.kind == "category":
+            mapped = [lookup.get(t.casefold()) for t in d.text]
+            shown = ", ".join(col.allowed or ())
+            expected = f"one of: {shown}" if len(shown) < 400 else "a category in the data dictionary"
+            message = "the value is not one of the allowed categories"
+        else:
+            order = col.allowed or ()
+            mapped = [_to_list(t, lookup, order) for t in d.text]
+            expected = "items from: " + ", ".join(order) + ", separated by ';'"
+            message = "an item is not one of the allowed values"
+        unknown = present & np.array([m is None for m in mapped] + [True])
+        bad(unknown, message, expected, rule="category")
+        return text_array(mapped, present & ~unknown), findings
 
     if col.kind == "bool":
-
-        def to_bool(v: object) -> object:
-            if not isinstance(v, str):
-                return None
-            low = v.casefold()
-            return True if low in TRUE_WORDS else False if low in FALSE_WORDS else None
-
-        mapped = s.map(to_bool)
-        unknown = present & mapped.isna()
+        truth = [
+            True if t.casefold() in TRUE_WORDS else False if t.casefold() in FALSE_WORDS else None
+            for t in d.text
+        ]
+        known = np.array([v is not None for v in truth] + [False])
+        unknown = present & ~known
         bad(unknown, "the value is not yes or no", "Yes or No (also Y/N, True/False, 1/0)")
-        return mapped.where(present & ~unknown, None).astype("boolean"), findings
+        values = np.array([v is True for v in truth] + [False])
+        keep = (present & known)[d.codes]
+        return pd.arrays.BooleanArray(values[d.codes] & keep, ~keep), findings
 
     if col.kind in ("int", "float", "money"):
-
-        def clean_number(v: object) -> str | None:
-            if not isinstance(v, str):
-                return None
-            t = v.replace("\u00a3", "").replace(" ", "") if col.kind == "money" else v.replace(" ", "")
-            if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", t):
-                t = t.replace(",", "")
-            if col.kind == "float" and t.endswith("%"):
-                t = t[:-1]
-            return t
-
-        t = s.map(clean_number)
-        if col.kind == "int":
-            ok = t.map(lambda v: isinstance(v, str) and bool(re.fullmatch(r"[+-]?\d+(\.0+)?", v)))
-            unknown = present & ~ok
-            bad(unknown, "the value is not a whole number", "a whole number")
-            nums = t.where(present & ok, None).map(lambda v: int(float(v)) if isinstance(v, str) else None)
-            return nums.astype("Int64"), findings
-        ok = t.map(
-            lambda v: isinstance(v, str) and bool(re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", v))
-        )
-        unknown = present & ~ok
-        bad(
-            unknown,
-            "the value is not a number",
-            "a number" + (" of pounds, such as 1703928 or £1,703,928" if col.kind == "money" else ""),
-        )
-        nums = t.where(present & ok, None).map(lambda v: float(v) if isinstance(v, str) else np.nan)
-        return nums.astype("Float64"), findings
+        return _parse_numbers(d, present, col, bad, findings)
 
     if col.kind == "date":
-        return _parse_dates(s, present, col, options, file=file, sheet=sheet)
+        return _parse_dates(d, present, col, options, file=file, sheet=sheet)
 
     raise ValueError(f"unknown column kind {col.kind!r}")  # a programming error, not user input
+
+
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE][+-]?\d+")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_WHOLE = re.compile(r"[+-]?\d+(\.0+)?")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def _to_list(text: str, lookup: dict[str, str], order: tuple[str, ...]) -> str | None:
+    items = [p.strip() for p in text.split(";") if p.strip()]
+    canon = [lookup.get(i.casefold()) for i in items]
+    return None if any(c is None for c in canon) else ";".join(sorted(set(canon), key=order.index))  # type: ignore[arg-type]
+
+
+def _clean_number(text: str, kind: str) -> str:
+    t = text.replace("\u00a3", "").replace(" ", "") if kind == "money" else text.replace(" ", "")
+    if _THOUSANDS.fullmatch(t):
+        t = t.replace(",", "")
+    if kind == "float" and t.endswith("%"):
+        t = t[:-1]
+    return t
+
+
+def _parse_numbers(d: _Distinct, present: np.ndarray, col: Column, bad, findings: list[Finding]) -> tuple:
+    cleaned = [_clean_number(t, col.kind) for t in d.text]
+    if col.kind == "int":
+        ok = np.array([bool(_WHOLE.fullmatch(t)) for t in cleaned] + [False])
+        bad(present & ~ok, "the value is not a whole number", "a whole number")
+        keep = present & ok
+        numbers = [int(float(t)) if k else 0 for t, k in zip(cleaned, keep, strict=False)]
+        if all(-_EXACT_FLOAT_INT < n < _EXACT_FLOAT_INT for n in numbers):
+            mask = ~keep[d.codes]
+            values = np.array([*numbers, 0], dtype=np.int64)[d.codes]
+            values[mask] = 0
+            return pd.arrays.IntegerArray(values, mask), findings
+        # Whole numbers too large to hold exactly: built as before, one cell at a time.
+        cells = pd.Series(
+            d.cells(d.per_text([int(float(t)) if k else None for t, k in zip(cleaned, keep, strict=False)]))
+        )
+        return cells.map(lambda v: v).astype("Int64").array, findings
+    ok = np.array([bool(_NUMBER.fullmatch(t)) for t in cleaned] + [False])
+    bad(
+        present & ~ok,
+        "the value is not a number",
+        "a number" + (" of pounds, such as 1703928 or £1,703,928" if col.kind == "money" else ""),
+    )
+    keep = present & ok
+    per_text = np.array([float(t) if k else np.nan for t, k in zip(cleaned, keep, strict=False)] + [np.nan])
+    values = per_text[d.codes]
+    return pd.arrays.FloatingArray(np.where(np.isnan(values), 0.0, values), np.isnan(values)), findings
 
 
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -340,41 +395,39 @@ def _date_parts(value: str, options: SourceOptions) -> tuple[int, int, int] | tu
 
 
 def _parse_dates(
-    s: pd.Series,
-    present: pd.Series,
+    d: _Distinct,
+    present: np.ndarray,
     col: Column,
     options: SourceOptions,
     *,
     file: str,
     sheet: str | None,
-) -> tuple[pd.Series, list[Finding]]:
+) -> tuple[np.ndarray, list[Finding]]:
     """Dates: ISO (yyyy-mm-dd) or UK day-first (dd/mm/yyyy); Excel serials only where declared."""
-    findings: list[Finding] = []
-    good: dict[object, str] = {}
-    # Each distinct text is parsed once: exports repeat the same dates many times.
-    cache: dict[str, tuple] = {}
-    for line, value in s[present].items():
-        parts = cache.get(value)
-        if parts is None:
-            parts = cache[value] = _date_parts(value, options)
-        if isinstance(parts[0], int):
-            good[line] = f"{parts[0]:04d}-{parts[1]:02d}-{parts[2]:02d}"
+    parts = [_date_parts(t, options) if p else None for t, p in zip(d.text, present, strict=False)]
+    dates = np.full(len(parts) + 1, np.datetime64("NaT"), dtype=DATE_DTYPE)
+    failed = np.zeros(len(parts) + 1, dtype=bool)
+    for i, part in enumerate(parts):
+        if part is None:
+            continue
+        if isinstance(part[0], int):
+            dates[i] = np.datetime64(f"{part[0]:04d}-{part[1]:02d}-{part[2]:02d}", "s")
         else:
-            rule, message, fix = parts
-            findings.append(
-                Finding(
-                    file=file,
-                    sheet=sheet,
-                    line=int(line),
-                    column=col.name,
-                    rule=rule,
-                    message=message,
-                    value=_show(col, value),
-                    expected=_DATE_EXPECTED,
-                    fix=fix,
-                )
+            failed[i] = True
+    findings: list[Finding] = []
+    for line, code in d.failing(failed):
+        rule, message, fix = parts[code]  # type: ignore[misc]
+        findings.append(
+            Finding(
+                file=file,
+                sheet=sheet,
+                line=line,
+                column=col.name,
+                rule=rule,
+                message=message,
+                value=_show(col, d.text[code]),
+                expected=_DATE_EXPECTED,
+                fix=fix,
             )
-    out = pd.Series(pd.NaT, index=s.index, dtype=DATE_DTYPE)
-    if good:
-        out.loc[list(good)] = pd.to_datetime(list(good.values()), format="%Y-%m-%d").astype(DATE_DTYPE)
-    return out, findings
+        )
+    return dates[d.codes], findings

@@ -1,9 +1,15 @@
 """Read CSV, XLSX and Parquet exports into raw text cells, with council-export quirks handled here.
 
 In: a file path and the declared options of its source. Out: a ``RawTable`` of header names and
-rows of text cells (``None`` for an empty cell), each row with its spreadsheet line number, plus
-the structural findings (file-level faults stop the run; short and long rows are quarantined).
-Nothing is parsed into types here: that is ``evaluation.data.parse``.
+columns of text cells (``None`` for an empty cell), each row with its spreadsheet line number,
+plus the structural findings (file-level faults stop the run; short and long rows are
+quarantined). Nothing is parsed into types here: that is ``evaluation.data.parse``.
+
+A column stores each distinct text once, with a code per cell (``TextColumn``), so that parsing
+works on the few distinct values of a column rather than on every cell. CSV is read by the
+standard library's ``csv`` module, which is exact about line numbers, row lengths and quotes; a
+large, well-formed file is read by pyarrow instead, after a scan of its bytes has shown that both
+readers must give the same records (see ``_read_csv_fast``), and by ``csv`` otherwise.
 """
 
 from __future__ import annotations
@@ -12,9 +18,13 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+import numpy as np
+import pandas as pd
 
 from evaluation.errors import Finding
 
@@ -32,20 +42,54 @@ class SourceOptions:
     excel_serial_dates: bool = False
 
 
+@dataclass(frozen=True)
+class TextColumn:
+    """The text cells of one column: cell ``i`` is ``texts[codes[i]]``, or empty where the code is -1."""
+
+    codes: np.ndarray  # int32, one per row
+    texts: np.ndarray  # object array of str
+
+    @classmethod
+    def from_cells(cls, cells: Sequence[str | None]) -> TextColumn:
+        codes, texts = pd.factorize(np.array(cells, dtype=object), use_na_sentinel=True)
+        return cls(codes.astype(np.int32), np.asarray(texts, dtype=object))
+
+    @classmethod
+    def empty(cls, rows: int) -> TextColumn:
+        return cls(np.full(rows, -1, dtype=np.int32), np.array([], dtype=object))
+
+    def cells(self) -> np.ndarray:
+        """Every cell as an object array, ``None`` where empty."""
+        return np.append(self.texts, None)[self.codes]
+
+    def first_cells(self, count: int) -> list[str]:
+        """The first ``count`` cells that hold text, in row order."""
+        rows = np.flatnonzero(self.codes >= 0)[:count]
+        return [self.texts[c] for c in self.codes[rows]]
+
+
 @dataclass
 class RawTable:
-    """The cells of one file as text, before any parsing."""
+    """The cells of one file as text, before any parsing: one ``TextColumn`` per header name."""
 
     file: str
     sheet: str | None
     header: list[str]
-    rows: list[list[str | None]]
-    lines: list[int]
+    columns: list[TextColumn]
+    lines: Sequence[int]
     findings: list[Finding] = field(default_factory=list)
 
     @property
     def file_faults(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "file"]
+
+
+def columns_from_rows(rows: list[list[str | None]], width: int) -> list[TextColumn]:
+    """Columns of rows cut or padded with empty cells to ``width``."""
+    if not rows:
+        return [TextColumn.empty(0) for _ in range(width)]
+    fitted = [(r + [None] * width)[:width] if len(r) != width else r for r in rows]
+    return [TextColumn.from_cells(cells) for cells in zip(*fitted, strict=True)] if width else []
 
 
 def normalise_header(name: str) -> str:
@@ -68,7 +112,7 @@ def read_raw(path: Path, options: SourceOptions | None = None) -> RawTable:
             expected="one of " + ", ".join(SUPPORTED_SUFFIXES),
         )
     data = path.read_bytes()
-    if not data.strip():
+    if not data or (data[:1].isspace() and not data.strip()):
         return _fault(name, "empty_file", "the file is empty", fix="export the table again")
     sniffed = _sniff_type(data)
     if suffix == ".csv" and sniffed != "text":
@@ -91,7 +135,7 @@ def read_raw(path: Path, options: SourceOptions | None = None) -> RawTable:
 
 def _fault(file: str, rule: str, message: str, **kw: str | int) -> RawTable:
     finding = Finding(file=file, rule=rule, message=message, severity="file", **kw)  # type: ignore[arg-type]
-    return RawTable(file=file, sheet=None, header=[], rows=[], lines=[], findings=[finding])
+    return RawTable(file=file, sheet=None, header=[], columns=[], lines=[], findings=[finding])
 
 
 def _sniff_type(data: bytes) -> str:
@@ -132,7 +176,8 @@ def _read_csv(name: str, data: bytes, options: SourceOptions) -> RawTable:
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         try:
-            text = data.decode("utf-8")
+            if not data.isascii():  # ASCII is UTF-8; the text itself is decoded only where needed
+                data.decode("utf-8")
         except UnicodeDecodeError as err:
             line = data[: err.start].count(b"\n") + 1
             return _fault(
@@ -148,7 +193,7 @@ def _read_csv(name: str, data: bytes, options: SourceOptions) -> RawTable:
             )
     else:
         try:
-            text = data.decode(options.encoding)
+            data = data.decode(options.encoding).encode("utf-8")
         except UnicodeDecodeError as err:
             line = data[: err.start].count(b"\n") + 1
             return _fault(
@@ -158,11 +203,61 @@ def _read_csv(name: str, data: bytes, options: SourceOptions) -> RawTable:
                 line=line,
                 expected=options.encoding,
             )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=options.delimiter, strict=True)
+    fast = _read_csv_fast(data, options.delimiter)
+    if fast is None:
+        exact = _read_csv_exact(name, data.decode("utf-8"), options.delimiter)
+        if isinstance(exact, RawTable):
+            return exact
+        fast = exact
+    header, regular, regular_lines, odd_rows, odd_lines = fast
+    if header is None:
+        return _fault(name, "empty_file", "the file has no header row")
+    if len(header) == 1 and options.delimiter not in header[0]:
+        for other, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+            if other in header[0]:
+                return _fault(
+                    name,
+                    "delimiter",
+                    f"the header row is separated by {label}, not commas",
+                    expected="comma-separated values",
+                    fix="export as 'CSV (Comma delimited)'",
+                )
+    width = len(header)
+    findings: list[Finding] = []
+    kept_rows: list[list[str | None]] = []
+    for row, line in zip(odd_rows, odd_lines, strict=True):
+        if len(row) != width:
+            trailing_blank = len(row) > width and all(c is None for c in row[width:])
+            if trailing_blank:
+                row = row[:width]
+            else:
+                findings.append(
+                    Finding(
+                        file=name,
+                        line=line,
+                        rule="row_length",
+                        message=f"the row has {len(row)} fields but the header has {width}",
+                        expected=f"{width} fields",
+                        fix="check for an unquoted comma or a missing field",
+                    )
+                )
+        kept_rows.append(row)
+    columns, lines = _merge_rows(regular, regular_lines, columns_from_rows(kept_rows, width), odd_lines)
+    return RawTable(name, None, [h.strip() for h in header], columns, lines, findings)
+
+
+# What a CSV reader returns before the header is checked: the header (None if there is none),
+# the columns of rows with as many fields as the header and their lines, then every other row as
+# a list of cells with its line.
+_Records = tuple[list[str] | None, list[TextColumn], np.ndarray, list[list[str | None]], list[int]]
+
+
+def _read_csv_exact(name: str, text: str, delimiter: str) -> _Records | RawTable:
+    """Every record by the csv module; a ``RawTable`` holding the fault if the file cannot be read."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str | None]] = []
     lines: list[int] = []
     header: list[str] | None = None
-    findings: list[Finding] = []
     try:
         record_start = 1
         for record in reader:
@@ -183,40 +278,195 @@ def _read_csv(name: str, data: bytes, options: SourceOptions) -> RawTable:
             line=reader.line_num,
             fix="look for a quotation mark that is opened and never closed",
         )
+    width = len(header) if header is not None else 0
+    return header, [TextColumn.empty(0) for _ in range(width)], np.array([], dtype=np.int64), rows, lines
+
+
+def _read_csv_fast(data: bytes, delimiter: str) -> _Records | None:
+    """The records of a well-formed UTF-8 CSV read by pyarrow, or None if the csv module must read it.
+
+    pyarrow is trusted only where a scan of the bytes shows that it and the csv module (strict,
+    quotes doubled inside quoted fields) must find the same records: every carriage return ends
+    a line with a line feed, every quotation mark opens a field, closes it, or is one of a doubled
+    pair inside it (so a line feed or delimiter is inside a quoted field exactly when an odd
+    number of marks precede it), and no record is longer than the csv module's field limit.
+    Records then start after each line feed outside quotes; a record's line is one more than the
+    line feeds before it, as the csv module counts. Rows whose number of fields differs from the
+    header's are set aside by pyarrow and read again by the csv module, so that the row-length
+    rules see exactly what the csv module would give them.
+    """
+    if len(delimiter) != 1 or not delimiter.isascii() or delimiter in '"\r\n':
+        return None
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    a = np.frombuffer(data, dtype=np.uint8)
+    sep = ord(delimiter)
+    quotes = np.flatnonzero(a == 0x22)
+    if len(quotes) % 2 or not _quotes_well_placed(a, quotes, sep):
+        return None
+    newlines = np.flatnonzero(a == 0x0A)
+    quoted_newline = np.searchsorted(quotes, newlines) % 2 == 1
+    ends = newlines[~quoted_newline]
+    starts = np.concatenate(([0], ends + 1))
+    stops = np.concatenate((ends, [len(a)]))
+    crlf = stops[:-1] > starts[:-1]
+    crlf[crlf] = a[stops[:-1][crlf] - 1] == 0x0D
+    stops[:-1] -= crlf
+    if len(stops) and int((stops - starts).max()) > csv.field_size_limit():
+        return None
+    lines = 1 + np.searchsorted(newlines, starts)
+    filled = np.flatnonzero(stops > starts)  # empty records are skipped, as the csv module skips them
+    header: list[str] | None = None
+    for n, k in enumerate(filled):
+        record = _csv_record(data[starts[k] : stops[k]], delimiter)
+        if record is None:
+            return None
+        if any(cell.strip() for cell in record):
+            header, filled = record, filled[n + 1 :]
+            break
     if header is None:
-        return _fault(name, "empty_file", "the file has no header row")
-    if len(header) == 1 and options.delimiter not in header[0]:
-        for other, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
-            if other in header[0]:
-                return _fault(
-                    name,
-                    "delimiter",
-                    f"the header row is separated by {label}, not commas",
-                    expected="comma-separated values",
-                    fix="export as 'CSV (Comma delimited)'",
-                )
+        return None
     width = len(header)
-    kept_rows: list[list[str | None]] = []
-    kept_lines: list[int] = []
-    for row, line in zip(rows, lines, strict=True):
-        if len(row) != width:
-            trailing_blank = len(row) > width and all(c is None for c in row[width:])
-            if trailing_blank:
-                row = row[:width]
-            else:
-                findings.append(
-                    Finding(
-                        file=name,
-                        line=line,
-                        rule="row_length",
-                        message=f"the row has {len(row)} fields but the header has {width}",
-                        expected=f"{width} fields",
-                        fix="check for an unquoted comma or a missing field",
-                    )
-                )
-        kept_rows.append(row)
-        kept_lines.append(line)
-    return RawTable(name, None, [h.strip() for h in header], kept_rows, kept_lines, findings)
+    body = starts[filled[0]] if len(filled) else len(a)
+    table, invalid = _pyarrow_csv(data, body, width, delimiter, quoted_newline.any())
+    if table is None:
+        return None
+    odd = np.zeros(len(filled), dtype=bool)
+    if invalid:
+        odd = _field_counts(a, quotes, starts[filled], sep) != width
+        if int(odd.sum()) != invalid:
+            return None
+    if table.num_rows != len(filled) - int(odd.sum()):
+        return None
+    columns, blank_rows = _arrow_columns(table, width)
+    keep = ~blank_rows
+    regular = [TextColumn(c.codes[keep], c.texts) for c in columns]
+    odd_rows: list[list[str | None]] = []
+    odd_lines: list[int] = []
+    for k in filled[odd]:
+        record = _csv_record(data[starts[k] : stops[k]], delimiter)
+        if record is None:
+            return None
+        if any(cell.strip() for cell in record):
+            odd_rows.append([cell if cell.strip() else None for cell in record])
+            odd_lines.append(int(lines[k]))
+    return header, regular, lines[filled[~odd]][keep], odd_rows, odd_lines
+
+
+def _quotes_well_placed(a: np.ndarray, quotes: np.ndarray, sep: int) -> bool:
+    """Every quotation mark opens a field, closes one, or is one of a doubled pair within one.
+
+    Marks are paired in order: an opening mark (even position in the list) must start a field or
+    follow the closing mark of a pair directly (a doubled mark); a closing mark must end a field
+    or be followed directly by the next opening mark.
+    """
+    if not len(quotes):
+        return True
+    last = len(a) - 1
+    opening, closing = quotes[0::2], quotes[1::2]
+    before = np.where(opening > 0, a[np.maximum(opening - 1, 0)], 0x0A)
+    after = np.where(closing < last, a[np.minimum(closing + 1, last)], 0x0A)
+    doubled_before = opening - 1 == np.concatenate(([-2], closing[:-1]))
+    doubled_after = closing + 1 == np.concatenate((opening[1:], [-2]))
+    ok_open = (before == sep) | (before == 0x0A) | doubled_before
+    ok_close = (after == sep) | (after == 0x0A) | (after == 0x0D) | doubled_after
+    return bool(ok_open.all() and ok_close.all())
+
+
+def _csv_record(raw: bytes, delimiter: str) -> list[str] | None:
+    """One record read by the csv module (None if it cannot be read)."""
+    try:
+        reader = csv.reader(io.StringIO(raw.decode("utf-8"), newline=""), delimiter=delimiter, strict=True)
+        return next(reader, [])
+    except csv.Error:
+        return None
+
+
+def _pyarrow_csv(data: bytes, body: int, width: int, delimiter: str, quoted_newlines: bool):
+    """The records from byte ``body`` on, all as text; rows of another width are skipped and counted."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    skipped = 0
+
+    def skip(_row: object) -> str:
+        nonlocal skipped
+        skipped += 1
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(memoryview(data)[body:])),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=bool(quoted_newlines),
+                ignore_empty_lines=True,
+                invalid_row_handler=skip,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None, 0
+    return table, skipped
+
+
+def _field_counts(a: np.ndarray, quotes: np.ndarray, starts: np.ndarray, sep: int) -> np.ndarray:
+    """Fields in each record beginning at ``starts`` (well-placed quotes; records in order)."""
+    is_sep = (a == sep).view(np.uint8)
+    counts = np.add.reduceat(is_sep, starts, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
+    if len(quotes):
+        quoted = np.add.reduceat(is_sep, quotes, dtype=np.int64)[0::2]  # delimiters inside quotes
+        record = np.searchsorted(starts, quotes[0::2], side="right") - 1
+        inside = record >= 0
+        counts -= np.bincount(record[inside], weights=quoted[inside], minlength=len(starts)).astype(np.int64)
+    return counts + 1
+
+
+def _arrow_columns(table: object, width: int) -> tuple[list[TextColumn], np.ndarray]:
+    """Text columns of a pyarrow table (blank cells empty) and the mask of rows with no value."""
+    columns: list[TextColumn] = []
+    blank_rows = np.ones(table.num_rows, dtype=bool)  # type: ignore[attr-defined]
+    for i in range(width):
+        column = table.column(i)  # type: ignore[attr-defined]
+        if column.nbytes > 2**31 - 2**24:  # beyond the 32-bit offsets of one string array
+            column = column.cast("large_string")
+        encoded = column.combine_chunks().dictionary_encode()
+        texts = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+        blank = np.fromiter((not t.strip() for t in texts), dtype=bool, count=len(texts))
+        if blank.any():
+            renumber = np.where(blank, -1, np.cumsum(~blank) - 1).astype(np.int32)
+            codes, texts = renumber[codes], texts[~blank]
+        blank_rows &= codes < 0
+        columns.append(TextColumn(codes, texts))
+    return columns, blank_rows
+
+
+def _merge_rows(
+    regular: list[TextColumn], regular_lines: np.ndarray, odd: list[TextColumn], odd_lines: list[int]
+) -> tuple[list[TextColumn], np.ndarray | list[int]]:
+    """The two sets of rows as one, in line order."""
+    if not odd_lines:
+        return regular, regular_lines
+    if not len(regular_lines):
+        return odd, odd_lines
+    lines = np.concatenate((regular_lines, np.asarray(odd_lines, dtype=np.int64)))
+    order = np.argsort(lines, kind="stable")
+    merged = []
+    for r, o in zip(regular, odd, strict=True):
+        odd_codes = np.where(o.codes >= 0, o.codes + len(r.texts), -1).astype(np.int32)
+        codes = np.concatenate((r.codes, odd_codes))
+        merged.append(TextColumn(codes[order], np.concatenate((r.texts, o.texts))))
+    return merged, lines[order]
 
 
 def _cell_text(value: object) -> str | None:
@@ -301,7 +551,7 @@ def _read_xlsx(name: str, data: bytes, options: SourceOptions) -> RawTable:
             )
         else:
             rows[i] = (row + [None] * width)[:width]
-    return RawTable(name, sheet, [h.strip() for h in header], rows, lines, findings)
+    return RawTable(name, sheet, [h.strip() for h in header], columns_from_rows(rows, width), lines, findings)
 
 
 def _read_parquet(name: str, path: Path) -> RawTable:
@@ -311,8 +561,23 @@ def _read_parquet(name: str, path: Path) -> RawTable:
         table = pq.read_table(path)
     except Exception as err:  # pyarrow raises several types for a damaged file
         return _fault(name, "unreadable", f"the Parquet file cannot be read ({type(err).__name__}: {err})")
-    columns = [[_cell_text(v) for v in table.column(i).to_pylist()] for i in range(table.num_columns)]
-    rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
+    columns = [_parquet_column(table.column(i)) for i in range(table.num_columns)]
     # Records are numbered as the same table exported to a spreadsheet would be (header on line 1).
-    lines = list(range(2, len(rows) + 2))
-    return RawTable(name, None, list(table.column_names), rows, lines, [])
+    lines = list(range(2, table.num_rows + 2)) if columns else []
+    return RawTable(name, None, list(table.column_names), columns, lines, [])
+
+
+def _parquet_column(column: object) -> TextColumn:
+    """A Parquet column as text; a text column's distinct values are converted once each."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):  # type: ignore[attr-defined]
+        return TextColumn.from_cells([_cell_text(v) for v in column.to_pylist()])  # type: ignore[attr-defined]
+    encoded = column.combine_chunks().dictionary_encode()  # type: ignore[attr-defined]
+    texts = [_cell_text(v) for v in encoded.dictionary.to_pylist()]
+    kept = np.array([t is not None for t in texts], dtype=bool)
+    renumber = np.append(np.where(kept, np.cumsum(kept) - 1, -1), -1)  # the last entry: a null cell
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return TextColumn(
+        renumber.astype(np.int32)[codes], np.array([t for t in texts if t is not None], dtype=object)
+    )

@@ -161,6 +161,8 @@ def _mask_findings(
     severity: str = "row",
 ) -> list[Finding]:
     mask = mask.fillna(False).astype(bool)
+    if not mask.any():
+        return []
     return [
         Finding(
             file=parsed.file,
@@ -457,7 +459,7 @@ def validate_parsed(parsed: ParsedTable, schema: TableSchema, ctx: RuleContext) 
         reasons.setdefault(finding.line, []).append(finding)
     bad_lines = pd.Index(sorted(reasons), name="line")
     accepted = parsed.frame.drop(index=bad_lines)
-    quarantine = parsed.raw.loc[bad_lines].copy()
+    quarantine = parsed.raw_rows(bad_lines).copy()
     for col in schema.columns:
         if col.sensitive and col.name in quarantine:
             quarantine[col.name] = quarantine[col.name].map(lambda v: None if v is None else "[redacted]")

@@ -13,7 +13,7 @@ from evaluation.data.reference import ons_areas
 from evaluation.documents import context, render, tables
 from evaluation.figures import FigureRegister
 from evaluation.params import Params
-from evaluation.published import process_charts
+from evaluation.published import impact_charts, process_charts
 from evaluation.results import Results
 
 
@@ -246,7 +246,9 @@ def build_technical_report(
 ) -> list[Path]:
     """The technical report (methods, diagnostics, main tables) as HTML and PDF."""
     figures, qa, _, _ = merged(sections)
-    copy_assets(pack, {})
+    impact = next((r for r in sections if r.section == "impact"), None)
+    charts = impact_charts(impact) if impact is not None else {}
+    copy_assets(pack, charts)
     notebooks = sorted(p.stem for p in (pack / "notebooks").glob("*.ipynb"))
     ctx = context.technical_context(
         params=params,
@@ -257,5 +259,6 @@ def build_technical_report(
         provenance=provenance,
         css_href="assets/print.css",
         notebooks=notebooks,
+        charts=charts,
     )
     return _render("technical_report.html.j2", ctx, pack, "technical_report")

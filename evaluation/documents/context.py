@@ -495,6 +495,7 @@ def technical_context(
     provenance: Provenance,
     css_href: str,
     notebooks: list[str],
+    charts: dict[str, ChartFile],
 ) -> dict:
     """Context of the technical report: each section's method notes and its main tables, protected."""
     rule = params.disclosure
@@ -524,6 +525,7 @@ def technical_context(
                     {"key": k.replace("_", " ").capitalize(), "text": v} for k, v in sorted(r.notes.items())
                 ],
                 "tables": made,
+                "charts": [c for c in charts if r.section == "impact"],
             }
         )
     use = FigureUse(figures)
@@ -533,7 +535,7 @@ def technical_context(
         params=params,
         figures=figures,
         presented=presented,
-        charts={},
+        charts=charts,
         chart_href="charts",
         qa=qa,
         validation_rows=validation_rows,
