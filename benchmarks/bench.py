@@ -104,11 +104,15 @@ def measure(
     wards = bench_data.ensure_wards()
     plan: list[tuple[str, str, int]] = []
     for rows in participant_sizes:
-        plan += [("participants", "participants", rows)] + ([("baseline", "participants", rows)] if baseline else [])
+        plan += [("participants", "participants", rows)] + (
+            [("baseline", "participants", rows)] if baseline else []
+        )
     for rows in pool_sizes:
-        plan += [("pool", "comparison_pool", rows)] + ([("pool_baseline", "comparison_pool", rows)] if baseline else [])
-    for step, table, rows in plan:
-        path = bench_data.ensure(table, rows)
+        plan += [("pool", "comparison_pool", rows)] + (
+            [("pool_baseline", "comparison_pool", rows)] if baseline else []
+        )
+    for _step, table, rows in plan:
+        bench_data.ensure(table, rows)  # every input is written before any measurement
     for repeat in range(repeats):
         for step, table, rows in plan:
             path = bench_data.ensure(table, rows)

@@ -118,7 +118,10 @@ def pool_baseline(path: Path) -> dict:
 
     t0 = time.perf_counter()
     f = pd.read_csv(path)
-    return {"times": {"read": time.perf_counter() - t0, "total": time.perf_counter() - t0}, "counts": {"rows_in": len(f)}}
+    return {
+        "times": {"read": time.perf_counter() - t0, "total": time.perf_counter() - t0},
+        "counts": {"rows_in": len(f)},
+    }
 
 
 def main() -> None:
@@ -128,7 +131,7 @@ def main() -> None:
     import pandas  # noqa: F401
 
     if step in ("participants", "pool"):
-        import evaluation.data.validate  # noqa: F401
+        import evaluation.data.validate
         import evaluation.metrics.process  # noqa: F401
     floor = _peak_mb()
     if step == "participants":

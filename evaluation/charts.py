@@ -510,3 +510,39 @@ def love_plot(balance: pd.DataFrame, *, title: str, threshold: float = 0.1) -> C
     return _render(
         "love_plot", title, alt, data[["label", "before", "after"]], max(3.0, 0.18 * len(data) + 1.2), draw
     )
+
+
+def overlap_chart(density: pd.DataFrame, quartiles: pd.DataFrame, *, title: str) -> Chart:
+    """Smoothed densities of the logit propensity score for participants and the comparison pool."""
+    _require(density, {"logit_score", "participants", "comparison"}, "overlap")
+    q = quartiles.set_index("group")
+    alt = (
+        "Line chart of the smoothed distribution of the estimated propensity to take part (logit scale) for participants "
+        "and for the comparison pool. Middle half of participants: "
+        f"{q.loc['participants', 'q25']:.2f} to {q.loc['participants', 'q75']:.2f}; of the comparison pool: "
+        f"{q.loc['comparison', 'q25']:.2f} to {q.loc['comparison', 'q75']:.2f}. Where the two curves overlap, "
+        "participants have comparable non-participants."
+    )
+    colours = palette()
+
+    def draw(ax: Axes) -> None:
+        ax.plot(
+            density["logit_score"],
+            density["participants"],
+            color=colours.data,
+            linewidth=2,
+            label="Participants",
+        )
+        ax.plot(
+            density["logit_score"],
+            density["comparison"],
+            color=colours.reference,
+            linewidth=2,
+            linestyle="--",
+            label="Comparison pool",
+        )
+        ax.set_xlabel("Estimated propensity to take part (logit)")
+        ax.set_ylabel("Density")
+        ax.legend(loc="upper left")
+
+    return _render("overlap", title, alt, density, 3.2, draw)

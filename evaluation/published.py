@@ -172,8 +172,16 @@ def impact_charts(impact: Results) -> dict[str, ChartFile]:
     after = impact.tables.get("balance_after")
     if after is None or after.empty:
         return {}
-    c = charts.love_plot(after, title="Balance of characteristics before and after adjustment")
-    return {c.name: ChartFile(c.name, c.title, c.svg, c.alt_text, c.data)}
+    made = [charts.love_plot(after, title="Balance of characteristics before and after adjustment")]
+    if "overlap_density" in impact.tables:
+        made.append(
+            charts.overlap_chart(
+                impact.tables["overlap_density"],
+                impact.tables["overlap_quartiles"],
+                title="Overlap of propensity scores",
+            )
+        )
+    return {c.name: ChartFile(c.name, c.title, c.svg, c.alt_text, c.data) for c in made}
 
 
 @dataclass(frozen=True)

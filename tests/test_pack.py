@@ -19,7 +19,12 @@ def test_every_pdf_passes_the_pdfua_check(rotherham_pack: Path) -> None:
     from pdfua import validate
 
     pdfs = sorted(rotherham_pack.glob("*.pdf"))
-    assert {p.stem for p in pdfs} == {"decision_paper", "equalities_analysis", "scrutiny_update", "technical_report"}
+    assert {p.stem for p in pdfs} == {
+        "decision_paper",
+        "equalities_analysis",
+        "scrutiny_update",
+        "technical_report",
+    }
     for pdf in pdfs:
         report = validate(str(pdf))
         assert list(report.findings) == [], (pdf.name, [f.message for f in report.findings])
@@ -38,7 +43,11 @@ def test_return_opens_matches_schema_and_holds_no_formula(rotherham_pack: Path) 
         for col in spec["tables"][sheet]["columns"]:
             if col["type"] == "count":
                 values = frame[col["name"]]
-                assert all(v in ("[c]", "[x]", "[z]") or v == 0 or v >= 10 for v in values), (sheet, col["name"], list(values))
+                assert all(v in ("[c]", "[x]", "[z]") or v == 0 or v >= 10 for v in values), (
+                    sheet,
+                    col["name"],
+                    list(values),
+                )
     # The CSV of table 1 holds the same rows as its sheet.
     import pandas as pd
 
@@ -49,8 +58,12 @@ def test_return_opens_matches_schema_and_holds_no_formula(rotherham_pack: Path) 
 def test_formula_like_text_is_written_as_text() -> None:
     from evaluation.documents.returns import _safe_text
 
-    assert _safe_text("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert _safe_text("@SUM(A1)") == "'@SUM(A1)" and _safe_text("[c]") == "[c]" and _safe_text("Rotherham") == "Rotherham"
+    assert _safe_text('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert (
+        _safe_text("@SUM(A1)") == "'@SUM(A1)"
+        and _safe_text("[c]") == "[c]"
+        and _safe_text("Rotherham") == "Rotherham"
+    )
 
 
 def _published_text(pack: Path) -> dict[str, str]:
@@ -63,10 +76,16 @@ def _published_text(pack: Path) -> dict[str, str]:
         if path.suffix in (".html", ".csv", ".json", ".ipynb", ".svg"):
             out[rel] = path.read_text(encoding="utf-8")
         elif path.suffix == ".pdf":
-            out[rel] = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(path.read_bytes())).pages)
+            out[rel] = "\n".join(
+                page.extract_text() or "" for page in PdfReader(io.BytesIO(path.read_bytes())).pages
+            )
         elif path.suffix == ".xlsx":
             book = openpyxl.load_workbook(path)
-            out[rel] = "\n".join(",".join("" if v is None else str(v) for v in row) for ws in book.worksheets for row in ws.iter_rows(values_only=True))
+            out[rel] = "\n".join(
+                ",".join("" if v is None else str(v) for v in row)
+                for ws in book.worksheets
+                for row in ws.iter_rows(values_only=True)
+            )
     return out
 
 
@@ -83,7 +102,10 @@ def test_small_group_is_too_few_to_say_and_its_counts_appear_nowhere(rotherham_p
     for name, text in texts.items():
         for line in text.splitlines():
             if SMALL_GROUP in line:
-                assert not re.search(r"(?<![\w.])[13](?![\w.%])", line.split(SMALL_GROUP, 1)[1][:200]), (name, line[:300])
+                assert not re.search(r"(?<![\w.])[13](?![\w.%])", line.split(SMALL_GROUP, 1)[1][:200]), (
+                    name,
+                    line[:300],
+                )
 
 
 def test_no_direct_identifier_or_pseudonymous_id_is_published(rotherham_pack: Path) -> None:
@@ -96,9 +118,14 @@ def test_no_direct_identifier_or_pseudonymous_id_is_published(rotherham_pack: Pa
                 assert not pattern.search(text), (name, label)
 
 
-@pytest.mark.parametrize("name", ["decision_paper.html", "equalities_analysis.html", "scrutiny_update.html", "technical_report.html"])
+@pytest.mark.parametrize(
+    "name",
+    ["decision_paper.html", "equalities_analysis.html", "scrutiny_update.html", "technical_report.html"],
+)
 def test_html_documents_are_accessible_in_structure(rotherham_pack: Path, name: str) -> None:
     html = (rotherham_pack / name).read_text(encoding="utf-8")
     assert '<html lang="en-GB">' in html and "<title>" in html
-    assert "<img" not in html or all('alt="' in tag and 'alt=""' not in tag for tag in re.findall(r"<img[^>]*>", html))
+    assert "<img" not in html or all(
+        'alt="' in tag and 'alt=""' not in tag for tag in re.findall(r"<img[^>]*>", html)
+    )
     assert all("scope=" in th for th in re.findall(r"<th(?:\s[^>]*)?>", html))

@@ -16,6 +16,7 @@ from evaluation.analyses.process import run_participants
 from evaluation.data.inputs import ValidatedInputs
 from evaluation.figures import FigureRegister
 from evaluation.metrics import finance, impact
+from evaluation.metrics.balance_overlap import overlap_density, overlap_quartiles
 from evaluation.params import Params
 from evaluation.results import Results
 
@@ -53,6 +54,9 @@ def impact_results(params: Params, inputs: ValidatedInputs) -> Results:
     reg = FigureRegister()
     res = Results(section="impact", figures=reg)
     model = impact.propensity(frame)
+    treated = frame["treated"].to_numpy() == 1
+    res.tables["overlap_density"] = overlap_density(model.logit, treated)
+    res.tables["overlap_quartiles"] = overlap_quartiles(model.logit, treated)
     estimates = impact.estimate_impact(
         frame, model, min_treated=params.impact.min_treated, caliper_sd=params.impact.caliper_sd
     )
