@@ -1,7 +1,7 @@
 """Document contexts: everything a template shows, as plain values, built from results only.
 
 In: the parameters, the results sections (figures, tables, charts, QA) and the provenance.
-Out: a dict for a Jinja2 template. Narrative placeholders are filled here; tables arrive already
+Out: a dict for a Jinja2 template. Figure references in the narrative are filled here; tables arrive already
 protected; figures used are listed with their definitions for the appendix.
 """
 

@@ -1,6 +1,6 @@
 """UK public-sector formats: 2 March 2026, £1,703,928 and £1.7m, 2025/26, 53.4%, 1,000.
 
-Used as Jinja2 filters and by the narrative placeholders; the only place numbers become text.
+Used as Jinja2 filters and by the narrative's figure references; the only place numbers become text.
 """
 
 from __future__ import annotations

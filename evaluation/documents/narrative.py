@@ -1,4 +1,4 @@
-"""Narrative from parameters files, with figures named by a restricted placeholder.
+"""Narrative from parameters files, with figures named by a restricted reference.
 
 ``{fig:NAME}``, ``{fig:NAME:1}`` (decimal places) or ``{fig:NAME:short}`` is replaced by the
 registered figure NAME, formatted; ``{table:NAME}`` stands alone in a paragraph to place a table.
@@ -29,7 +29,7 @@ class Paragraph:
 
 
 def fill(text: str, figures: FigureRegister, *, file: str, key: str) -> str:
-    """Replace each figure placeholder by its formatted value; refuse unknown names."""
+    """Replace each figure reference by its formatted value; refuse unknown names."""
 
     def repl(m: re.Match[str]) -> str:
         name, spec = m.group(1), m.group(2)

@@ -88,10 +88,10 @@ def execute_notebook(name: str, *, params_path: Path, work: Path, out: Path) -> 
 
 def normalise(path: Path, paths: dict[str, str]) -> None:
     """Drop run-time metadata (timings, kernel start times) and replace this machine's folders by
-    placeholders, so executed notebooks compare by content wherever they were run."""
+    markers, so executed notebooks compare by content wherever they were run."""
     text = path.read_text(encoding="utf-8")
-    for folder, placeholder in sorted(paths.items(), key=lambda kv: -len(kv[0])):
-        text = text.replace(folder, placeholder)
+    for folder, marker in sorted(paths.items(), key=lambda kv: -len(kv[0])):
+        text = text.replace(folder, marker)
     nb = json.loads(text)
 
     def scrub(meta: dict) -> None:
