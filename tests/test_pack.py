@@ -23,7 +23,6 @@ def test_every_pdf_passes_the_pdfua_check(rotherham_pack: Path) -> None:
         "decision_paper",
         "equalities_analysis",
         "scrutiny_update",
-        "technical_report",
     }
     for pdf in pdfs:
         report = validate(str(pdf))
