@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from evaluation.data import vocab
 from evaluation.data.identifiers import IDENTIFIER_SAMPLE, identifier_columns, redact_free_text
-from evaluation.data.readers import RawTable, SourceOptions, TextColumn, normalise_header
+from evaluation.data.readers import ASCII_SPACE, RawTable, SourceOptions, TextColumn, normalise_header
 from evaluation.data.schemas import Column, TableSchema
 from evaluation.errors import Finding
 
@@ -59,7 +60,7 @@ class ParsedTable:
         rows = self.frame.index.get_indexer(lines) if self.text else np.array([-1])
         if (rows < 0).any():
             return self.raw.loc[lines]
-        cells = {n: np.append(c.texts, None)[c.codes[rows]] for n, c in self.text.items()}
+        cells = {n: c.cells(rows) for n, c in self.text.items()}
         return pd.DataFrame(cells, index=self.frame.index[rows], dtype=object).loc[lines]
 
 
@@ -174,18 +175,51 @@ def parse_column(
 
 class _Distinct:
     """A column's distinct texts, cleaned: each per-text array has one more entry, for empty cells,
-    so that indexing it with the cells' codes (-1 for empty) gives the value of every cell."""
+    so that indexing it with the cells' codes (-1 for empty) gives the value of every cell.
+
+    Cleaning turns runs of whitespace into one space and trims the ends. A "plain" text (ASCII
+    without whitespace) is its own cleaned text, and its casefold is its ASCII lower case, so
+    plain texts are judged in pyarrow without becoming Python strings; any other text is cleaned
+    by Python. ``text`` (every cleaned text as a Python string) is made only when asked for.
+    """
 
     def __init__(self, column: TextColumn, lines: pd.Index) -> None:
         self.codes = column.codes
         self.lines = lines
-        # Runs of whitespace become one space and the ends are trimmed: str.split() splits on
-        # exactly the characters that re's \s and str.strip() treat as whitespace.
-        self.text = [" ".join(t.split()) for t in column.texts]
-        self.present = np.array([t.casefold() not in vocab.MISSING_MARKERS for t in self.text] + [False])
-        self.refused = self.present & np.array(
-            [t.casefold() == vocab.PREFER_NOT_TO_SAY.casefold() for t in self.text] + [False]
-        )
+        self.texts = column.texts
+        n = len(self.texts)
+        ascii_ = pc.string_is_ascii(self.texts).to_numpy(zero_copy_only=False)
+        spaced = pc.match_substring_regex(self.texts, ASCII_SPACE).to_numpy(zero_copy_only=False)
+        self.plain = ascii_ & ~spaced
+        self.all_plain = bool(self.plain.all())
+        markers = pa.array(sorted(vocab.MISSING_MARKERS), type=pa.large_string())
+        marker = pc.is_in(pc.ascii_lower(self.texts), value_set=markers).to_numpy(zero_copy_only=False)
+        self.present = np.append(~marker, False)
+        self.refused = np.zeros(n + 1, dtype=bool)  # a plain text has no spaces, so is no refusal
+        self._cleaned = {
+            int(i): " ".join(t.split())  # str.split() splits where re's \s and str.strip() see space
+            for i, t in zip(
+                np.flatnonzero(~self.plain),
+                self.texts.take(pa.array(np.flatnonzero(~self.plain))).to_pylist(),
+                strict=True,
+            )
+        }
+        for i, t in self._cleaned.items():
+            folded = t.casefold()
+            self.present[i] = folded not in vocab.MISSING_MARKERS
+            self.refused[i] = self.present[i] and folded == _REFUSAL
+        self._text: list[str] | None = None
+
+    @property
+    def text(self) -> list[str]:
+        if self._text is None:
+            self._text = self.texts.to_pylist()
+            for i, t in self._cleaned.items():
+                self._text[i] = t
+        return self._text
+
+    def text_of(self, code: int) -> str:
+        return self._cleaned[code] if code in self._cleaned else self.texts[code].as_py()
 
     def per_text(self, values: list, empty: object = None) -> np.ndarray:
         """An object array of one value per distinct text, plus ``empty`` for empty cells."""
@@ -197,10 +231,19 @@ class _Distinct:
     def cells(self, per_text: np.ndarray) -> np.ndarray:
         return per_text[self.codes]
 
+    def strings(self, per_text: pa.Array, keep: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        """The "string" array of the cells from one text per distinct text, missing where not kept."""
+        kept = pc.if_else(pa.array(keep[:-1]), per_text, pa.scalar(None, pa.large_string()))
+        taken = kept.take(pa.array(self.codes, mask=self.codes < 0))
+        return pd.arrays.ArrowStringArray(taken)  # the "string" dtype, as astype("string") gives
+
     def failing(self, bad: np.ndarray) -> list[tuple[int, int]]:
         """(line, text number) of every cell whose text is marked bad, in line order."""
         rows = np.flatnonzero(bad[self.codes])
         return [(int(self.lines[r]), int(self.codes[r])) for r in rows]
+
+
+_REFUSAL = vocab.PREFER_NOT_TO_SAY.casefold()
 
 
 def _parse_text(
@@ -218,7 +261,7 @@ def _parse_text(
         mask: np.ndarray, message: str, expected: str, fix: str | None = None, rule: str | None = None
     ) -> None:
         for line, code in d.failing(mask):
-            value = d.text[code]
+            value = d.text_of(code)
             findings.append(
                 Finding(
                     file=file,
@@ -234,10 +277,24 @@ def _parse_text(
             )
 
     def text_array(per_text: list, keep: np.ndarray) -> object:
-        out = d.per_text(per_text)
-        out[~keep] = None
-        taken = pa.array(out, type=pa.large_string()).take(np.where(d.codes < 0, len(out) - 1, d.codes))
-        return pd.arrays.ArrowStringArray(taken)  # the "string" dtype, as astype("string") gives
+        return d.strings(pa.array(per_text, type=pa.large_string()), keep)
+
+    if col.kind in ("id", "code", "text") and d.all_plain:
+        # Every text is plain (ASCII without whitespace): judged in pyarrow, where str.upper is
+        # ascii_upper and re's \d is [0-9].
+        keep = present
+        if col.kind == "id":
+            sci = pc.match_substring_regex(d.texts, "^[0-9](\\.[0-9]+)?[eE][+-]?[0-9]+$")
+            sci = present & np.append(sci.to_numpy(zero_copy_only=False), False)
+            bad(
+                sci,
+                "the identifier is in scientific notation, so Excel has changed it",
+                "the identifier as text",
+                "format the column as Text before saving",
+                rule="id_scientific",
+            )
+            keep = present & ~sci
+        return d.strings(pc.ascii_upper(d.texts) if col.kind == "code" else d.texts, keep), findings
 
     if col.kind in ("id", "code", "text"):
         values = [t.upper() for t in d.text] if col.kind == "code" else d.text
@@ -425,7 +482,7 @@ def _parse_dates(
                 column=col.name,
                 rule=rule,
                 message=message,
-                value=_show(col, d.text[code]),
+                value=_show(col, d.text_of(code)),
                 expected=_DATE_EXPECTED,
                 fix=fix,
             )

@@ -25,6 +25,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evaluation.errors import Finding
 
@@ -44,28 +46,51 @@ class SourceOptions:
 
 @dataclass(frozen=True)
 class TextColumn:
-    """The text cells of one column: cell ``i`` is ``texts[codes[i]]``, or empty where the code is -1."""
+    """The text cells of one column: cell ``i`` is ``texts[codes[i]]``, or empty where the code is -1.
+
+    ``texts`` is a pyarrow ``large_string`` array without nulls, so that a column of a million
+    distinct identifiers need never become a million Python strings. Texts are usually distinct,
+    so that each is parsed once however many cells hold it, but nothing depends on that: a column
+    of identifiers keeps one text per cell rather than pay to find the few repeats.
+    """
 
     codes: np.ndarray  # int32, one per row
-    texts: np.ndarray  # object array of str
+    texts: pa.Array
 
     @classmethod
     def from_cells(cls, cells: Sequence[str | None]) -> TextColumn:
         codes, texts = pd.factorize(np.array(cells, dtype=object), use_na_sentinel=True)
-        return cls(codes.astype(np.int32), np.asarray(texts, dtype=object))
+        return cls(codes.astype(np.int32), pa.array(list(texts), type=pa.large_string()))
 
     @classmethod
     def empty(cls, rows: int) -> TextColumn:
-        return cls(np.full(rows, -1, dtype=np.int32), np.array([], dtype=object))
+        return cls(np.full(rows, -1, dtype=np.int32), pa.array([], type=pa.large_string()))
 
-    def cells(self) -> np.ndarray:
-        """Every cell as an object array, ``None`` where empty."""
-        return np.append(self.texts, None)[self.codes]
+    def cells(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The cells (of ``rows``, or all) as an object array, ``None`` where empty."""
+        codes = self.codes if rows is None else self.codes[rows]
+        taken = self.texts.take(pa.array(codes, mask=codes < 0)).to_pylist()
+        return np.array(taken, dtype=object) if taken else np.array([], dtype=object)
 
     def first_cells(self, count: int) -> list[str]:
         """The first ``count`` cells that hold text, in row order."""
         rows = np.flatnonzero(self.codes >= 0)[:count]
-        return [self.texts[c] for c in self.codes[rows]]
+        return self.texts.take(pa.array(self.codes[rows])).to_pylist()
+
+
+# Python's whitespace (str.isspace, str.strip, re's \s) within ASCII; beyond ASCII, texts are
+# checked by Python itself.
+ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
+
+
+def blank_texts(texts: pa.Array) -> np.ndarray:
+    """Whether each text is empty or only whitespace (``not text.strip()``)."""
+    ascii_ = pc.string_is_ascii(texts).to_numpy(zero_copy_only=False)
+    blank = pc.match_substring_regex(texts, f"^{ASCII_SPACE}*$").to_numpy(zero_copy_only=False) & ascii_
+    other = np.flatnonzero(~ascii_)
+    if len(other):
+        blank[other] = [not t.strip() for t in texts.take(pa.array(other)).to_pylist()]
+    return blank
 
 
 @dataclass
@@ -301,10 +326,9 @@ def _read_csv_fast(data: bytes, delimiter: str) -> _Records | None:
         return None
     a = np.frombuffer(data, dtype=np.uint8)
     sep = ord(delimiter)
-    quotes = np.flatnonzero(a == 0x22)
+    quotes, newlines = _positions(a, 0x22), _positions(a, 0x0A)
     if len(quotes) % 2 or not _quotes_well_placed(a, quotes, sep):
         return None
-    newlines = np.flatnonzero(a == 0x0A)
     quoted_newline = np.searchsorted(quotes, newlines) % 2 == 1
     ends = newlines[~quoted_newline]
     starts = np.concatenate(([0], ends + 1))
@@ -327,8 +351,9 @@ def _read_csv_fast(data: bytes, delimiter: str) -> _Records | None:
     if header is None:
         return None
     width = len(header)
-    body = starts[filled[0]] if len(filled) else len(a)
-    table, invalid = _pyarrow_csv(data, body, width, delimiter, quoted_newline.any())
+    if not len(filled):
+        return header, [TextColumn.empty(0) for _ in range(width)], np.zeros(0, dtype=np.int64), [], []
+    table, invalid = _pyarrow_csv(data, starts[filled[0]], width, delimiter, quoted_newline.any())
     if table is None:
         return None
     odd = np.zeros(len(filled), dtype=bool)
@@ -340,7 +365,7 @@ def _read_csv_fast(data: bytes, delimiter: str) -> _Records | None:
         return None
     columns, blank_rows = _arrow_columns(table, width)
     keep = ~blank_rows
-    regular = [TextColumn(c.codes[keep], c.texts) for c in columns]
+    regular = columns if keep.all() else [TextColumn(c.codes[keep], c.texts) for c in columns]
     odd_rows: list[list[str | None]] = []
     odd_lines: list[int] = []
     for k in filled[odd]:
@@ -350,7 +375,14 @@ def _read_csv_fast(data: bytes, delimiter: str) -> _Records | None:
         if any(cell.strip() for cell in record):
             odd_rows.append([cell if cell.strip() else None for cell in record])
             odd_lines.append(int(lines[k]))
-    return header, regular, lines[filled[~odd]][keep], odd_rows, odd_lines
+    regular_lines = lines[filled[~odd]] if keep.all() else lines[filled[~odd]][keep]
+    return header, regular, regular_lines, odd_rows, odd_lines
+
+
+def _positions(a: np.ndarray, byte: int, block: int = 1 << 23) -> np.ndarray:
+    """Offsets of every ``byte`` in ``a``, found a block at a time to spare memory."""
+    found = [np.flatnonzero(a[i : i + block] == byte) + i for i in range(0, len(a), block)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
 def _quotes_well_placed(a: np.ndarray, quotes: np.ndarray, sep: int) -> bool:
@@ -384,7 +416,6 @@ def _csv_record(raw: bytes, delimiter: str) -> list[str] | None:
 
 def _pyarrow_csv(data: bytes, body: int, width: int, delimiter: str, quoted_newlines: bool):
     """The records from byte ``body`` on, all as text; rows of another width are skipped and counted."""
-    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     skipped = 0
@@ -412,6 +443,7 @@ def _pyarrow_csv(data: bytes, body: int, width: int, delimiter: str, quoted_newl
                 column_types={n: pa.string() for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                check_utf8=False,  # the bytes were checked, or made, as UTF-8 before
             ),
         )
     except (pa.ArrowException, ValueError):
@@ -431,21 +463,27 @@ def _field_counts(a: np.ndarray, quotes: np.ndarray, starts: np.ndarray, sep: in
     return counts + 1
 
 
-def _arrow_columns(table: object, width: int) -> tuple[list[TextColumn], np.ndarray]:
+def _arrow_columns(table: pa.Table, width: int) -> tuple[list[TextColumn], np.ndarray]:
     """Text columns of a pyarrow table (blank cells empty) and the mask of rows with no value."""
     columns: list[TextColumn] = []
-    blank_rows = np.ones(table.num_rows, dtype=bool)  # type: ignore[attr-defined]
+    blank_rows = np.ones(table.num_rows, dtype=bool)
     for i in range(width):
-        column = table.column(i)  # type: ignore[attr-defined]
+        column = table.column(i)
         if column.nbytes > 2**31 - 2**24:  # beyond the 32-bit offsets of one string array
             column = column.cast("large_string")
-        encoded = column.combine_chunks().dictionary_encode()
-        texts = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
-        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-        blank = np.fromiter((not t.strip() for t in texts), dtype=bool, count=len(texts))
+        column = column.combine_chunks()
+        sample = column[: min(len(column), 1 << 16)]
+        if len(sample) and len(pc.unique(sample)) > len(sample) // 2:
+            # Mostly distinct (identifiers): each cell is its own text; texts need not be distinct.
+            texts, codes = column.cast(pa.large_string()), np.arange(len(column), dtype=np.int32)
+        else:
+            encoded = column.dictionary_encode()
+            texts = encoded.dictionary.cast(pa.large_string())
+            codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        blank = blank_texts(texts)
         if blank.any():
             renumber = np.where(blank, -1, np.cumsum(~blank) - 1).astype(np.int32)
-            codes, texts = renumber[codes], texts[~blank]
+            codes, texts = renumber[codes], texts.filter(pa.array(~blank))
         blank_rows &= codes < 0
         columns.append(TextColumn(codes, texts))
     return columns, blank_rows
@@ -465,7 +503,7 @@ def _merge_rows(
     for r, o in zip(regular, odd, strict=True):
         odd_codes = np.where(o.codes >= 0, o.codes + len(r.texts), -1).astype(np.int32)
         codes = np.concatenate((r.codes, odd_codes))
-        merged.append(TextColumn(codes[order], np.concatenate((r.texts, o.texts))))
+        merged.append(TextColumn(codes[order], pa.concat_arrays([r.texts, o.texts])))
     return merged, lines[order]
 
 
@@ -567,17 +605,13 @@ def _read_parquet(name: str, path: Path) -> RawTable:
     return RawTable(name, None, list(table.column_names), columns, lines, [])
 
 
-def _parquet_column(column: object) -> TextColumn:
+def _parquet_column(column: pa.ChunkedArray) -> TextColumn:
     """A Parquet column as text; a text column's distinct values are converted once each."""
-    import pyarrow as pa
-
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):  # type: ignore[attr-defined]
-        return TextColumn.from_cells([_cell_text(v) for v in column.to_pylist()])  # type: ignore[attr-defined]
-    encoded = column.combine_chunks().dictionary_encode()  # type: ignore[attr-defined]
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return TextColumn.from_cells([_cell_text(v) for v in column.to_pylist()])
+    encoded = column.combine_chunks().dictionary_encode()
     texts = [_cell_text(v) for v in encoded.dictionary.to_pylist()]
     kept = np.array([t is not None for t in texts], dtype=bool)
-    renumber = np.append(np.where(kept, np.cumsum(kept) - 1, -1), -1)  # the last entry: a null cell
+    renumber = np.append(np.where(kept, np.cumsum(kept) - 1, -1), -1).astype(np.int32)  # last: a null
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    return TextColumn(
-        renumber.astype(np.int32)[codes], np.array([t for t in texts if t is not None], dtype=object)
-    )
+    return TextColumn(renumber[codes], pa.array([t for t in texts if t is not None], type=pa.large_string()))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -179,6 +180,17 @@ def _mask_findings(
     ]
 
 
+def _differs_casefolded(a: pd.Series, b: pd.Series) -> pd.Series:
+    """``a.astype(str).str.casefold() != b.astype(str).str.casefold()``, folding each distinct text
+    once: cells missing on either side differ, as NaN differs from everything."""
+    folded = []
+    for side in (a.astype(str), b.astype(str)):
+        codes, texts = pd.factorize(side, use_na_sentinel=True)
+        folded.append((np.array([t.casefold() for t in texts] + [None], dtype=object)[codes], codes < 0))
+    (x, x_missing), (y, y_missing) = folded
+    return pd.Series((x != y) | x_missing | y_missing, index=a.index)
+
+
 def _area_findings(
     parsed: ParsedTable, code_col: str = "area_code", name_col: str | None = "area_name"
 ) -> list[Finding]:
@@ -197,9 +209,7 @@ def _area_findings(
     if name_col and name_col in f:
         expected_name = codes.map(lookup)
         mismatch = (
-            f[name_col].notna()
-            & expected_name.notna()
-            & (f[name_col].astype(str).str.casefold() != expected_name.astype(str).str.casefold())
+            f[name_col].notna() & expected_name.notna() & _differs_casefolded(f[name_col], expected_name)
         )
         out += _mask_findings(
             parsed,
@@ -327,9 +337,7 @@ def _participant_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
         ward_name = f["ward_code"].map(wards["ward_name"])
         out += _mask_findings(
             parsed,
-            known
-            & f["ward_name"].notna()
-            & (f["ward_name"].astype(str).str.casefold() != ward_name.astype(str).str.casefold()),
+            known & f["ward_name"].notna() & _differs_casefolded(f["ward_name"], ward_name),
             rule="ward_name_mismatch",
             column="ward_name",
             message=lambda r: (
@@ -458,7 +466,7 @@ def validate_parsed(parsed: ParsedTable, schema: TableSchema, ctx: RuleContext) 
     for finding in row_faults:
         reasons.setdefault(finding.line, []).append(finding)
     bad_lines = pd.Index(sorted(reasons), name="line")
-    accepted = parsed.frame.drop(index=bad_lines)
+    accepted = parsed.frame.drop(index=bad_lines) if len(bad_lines) else parsed.frame.copy(deep=False)
     quarantine = parsed.raw_rows(bad_lines).copy()
     for col in schema.columns:
         if col.sensitive and col.name in quarantine:
