@@ -63,6 +63,8 @@ def _machine() -> dict:
                     break
         except OSError:
             pass
+    if str(info.get("ram", "")).endswith(" kB"):
+        info["ram"] = f"{int(info['ram'].split()[0]) / 2**20:.1f} GiB"
     return info
 
 
@@ -75,14 +77,16 @@ def _load() -> list[float]:
 
 def _run(step: str, path: Path, *, pythonpath: str | None, wards: Path | None) -> dict:
     env = dict(os.environ)
-    if pythonpath:
+    cwd = ROOT
+    if pythonpath:  # run from that folder, so that its evaluation package comes first on sys.path
         env["PYTHONPATH"] = pythonpath + os.pathsep + str(ROOT)
+        cwd = Path(pythonpath)
     command = [sys.executable, "-m", "benchmarks.bench_steps", step, str(path)]
     if wards is not None:
         command.append(str(wards))
     started = time.perf_counter()
     done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUT, check=False
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUT, check=False
     )
     if done.returncode != 0:
         raise RuntimeError(f"{step} on {path.name} failed:\n{done.stderr[-3000:]}")
@@ -144,8 +148,10 @@ def main() -> None:
     if args.quick:
         args.participants, args.pool, args.repeats = [10_000, 100_000], [100_000], 1
     previous: list[dict] = []
+    invocations: list[dict] = []
     if args.append and args.out.exists():
-        previous = json.loads(args.out.read_text(encoding="utf-8"))["runs"]
+        stored = json.loads(args.out.read_text(encoding="utf-8"))
+        previous, invocations = stored["runs"], stored.get("invocations", [])
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     load_start = _load()
     runs = measure(
@@ -157,10 +163,23 @@ def main() -> None:
         baseline=not args.no_baseline,
     )
     machine = _machine() | {"started": started, "load_at_start": load_start, "load_at_end": _load()}
+    invocations.append(
+        {
+            "label": args.label,
+            "started": started,
+            "finished": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "load_at_start": load_start,
+            "load_at_end": machine["load_at_end"],
+            "participants": args.participants,
+            "pool": args.pool,
+            "repeats": args.repeats,
+            "pythonpath": args.pythonpath,
+        }
+    )
     mine = {(r["label"], r["step"], r["rows"]) for r in runs}
     kept = [r for r in previous if (r["label"], r["step"], r["rows"]) not in mine]
     all_runs = kept + runs
-    result = {"machine": machine, "runs": all_runs} | summarise(all_runs)
+    result = {"machine": machine, "invocations": invocations, "runs": all_runs} | summarise(all_runs)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     write_markdown(result, args.report)
     medians = statistics.median(r["times"]["total"] for r in runs) if runs else 0

@@ -139,6 +139,16 @@ def _targets(medians: list[dict], fits: list[dict]) -> list[dict]:
     return out
 
 
+def _loads(runs: list[dict]) -> str:
+    """The 1-minute load average seen before the runs of each label."""
+    seen: dict[str, list[float]] = defaultdict(list)
+    for run in runs:
+        if run.get("load_before"):
+            seen[run["label"]].append(run["load_before"][0])
+    parts = [f"{label} runs {min(v):.2f} to {max(v):.2f}" for label, v in sorted(seen.items())]
+    return ("1-minute load average before each run: " + "; ".join(parts) + ".") if parts else ""
+
+
 def _sizes(sizes: list[int]) -> str:
     return ", ".join(_rows(s) for s in sizes)
 
@@ -168,10 +178,10 @@ def write_markdown(result: dict, path: Path) -> None:
         "",
         f"- {m.get('cores')} cores ({m.get('cpu', 'CPU model unknown')}), {m.get('ram', 'RAM unknown')} RAM, {m['platform']}",
         f"- Python {m['python']}, pandas {m['pandas']}, numpy {m['numpy']}, pyarrow {m['pyarrow']}, pandera {m['pandera']}",
-        f"- Run started {m['started']}; load average (1, 5, 15 min) {m.get('load_at_start')} at the start "
-        f"and {m.get('load_at_end')} at the end. A load above the number of cores means other work was "
-        "competing for the CPU, which slows every measurement; toolkit and baseline runs alternate so that "
-        "both are slowed alike.",
+        f"- Last invocation started {m['started']}; load average (1, 5, 15 min) {m.get('load_at_start')} at "
+        f"its start and {m.get('load_at_end')} at its end. {_loads(result['runs'])} A load above the number "
+        "of cores means other work was competing for the CPU, which slows every measurement; toolkit and "
+        "baseline runs alternate so that both are slowed alike.",
         "",
         "## Targets",
         "",
@@ -244,6 +254,13 @@ def write_markdown(result: dict, path: Path) -> None:
                          f"{b['times'][phase] / max(a['times'][phase], 1e-9):.1f}x"]
                     )  # fmt: skip
         out += [*_table(["step", "rows", "phase", "before s", "after s", "speed-up"], rows), ""]
+        memory = [
+            [b["step"], f"{b['rows']:,}", f"{b['peak_rss_mb']:.0f}", f"{a['peak_rss_mb']:.0f}"]
+            for b in before
+            if (a := _find(medians, "after", b["step"], b["rows"]))
+        ]
+        out += ["Peak resident memory of the process, before and after:", ""]
+        out += [*_table(["step", "rows", "before MB", "after MB"], memory), ""]
     out += ["## Growth with size (slope of log time against log rows)", ""]
     out += _table(
         ["code", "step", "sizes", "exponent", "exponent, two largest", "s per million rows at the largest"],

@@ -132,7 +132,7 @@ def main() -> None:
 
     if step in ("participants", "pool"):
         import evaluation.data.validate
-        import evaluation.metrics.process  # noqa: F401
+        import evaluation.metrics.process
     floor = _peak_mb()
     if step == "participants":
         assert wards is not None, "the participants step needs the ward lookup"
@@ -145,7 +145,9 @@ def main() -> None:
         out = pool_baseline(path)
     else:
         raise SystemExit(f"unknown step {step!r}")
-    out.update(peak_rss_mb=round(_peak_mb(), 1), import_rss_mb=round(floor, 1))
+    import evaluation
+
+    out.update(peak_rss_mb=round(_peak_mb(), 1), import_rss_mb=round(floor, 1), code=evaluation.__file__)
     print(json.dumps(out))
 
 
