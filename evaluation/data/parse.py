@@ -11,8 +11,10 @@ every cell that fails, in line order.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -79,7 +81,7 @@ def parse_table(raw: RawTable, schema: TableSchema, options: SourceOptions | Non
     keys = [normalise_header(h) for h in raw.header]
     seen: dict[str, str] = {}
     for original, key in zip(raw.header, keys, strict=True):
-        if key in seen:
+        if key and key in seen:
             findings.append(
                 Finding(
                     file=raw.file,
@@ -102,6 +104,7 @@ def parse_table(raw: RawTable, schema: TableSchema, options: SourceOptions | Non
     findings += identifier_columns(raw.file, raw.header, samples, free_text=free)
     missing = [c.name for c in schema.columns if c.required and c.name not in keys]
     if missing:
+        below = _header_below(columns, raw.lines, set(missing))
         findings.append(
             Finding(
                 file=raw.file,
@@ -110,25 +113,35 @@ def parse_table(raw: RawTable, schema: TableSchema, options: SourceOptions | Non
                 rule="missing_columns",
                 message="required columns are missing: " + ", ".join(missing),
                 expected="the columns of the data contract (docs/data-dictionary.md)",
-                fix="add the columns, or check the header row is the first row of the sheet",
+                fix=(
+                    f"the column names are on line {below}: delete the title or heading rows above them"
+                    if below
+                    else "add the columns, or check the header row is the first row of the sheet"
+                ),
                 severity="file",
             )
         )
     known = set(schema.names)
+    unnamed = [i for i in blank if (columns[i].codes >= 0).any()]
+    if unnamed:
+        findings.append(
+            Finding(
+                raw.file,
+                "blank_header",
+                f"{len(unnamed)} column(s) with values have no header (column number "
+                + ", ".join(str(i + 1) for i in unnamed[:10])
+                + (", ..." if len(unnamed) > 10 else "")
+                + ")",
+                sheet=raw.sheet,
+                line=1,
+                fix="give every column a name in the header row",
+                severity="file",
+            )
+        )
     for i, key in enumerate(keys):
         if i in blank:
-            if (columns[i].codes >= 0).any():
-                findings.append(
-                    Finding(
-                        raw.file,
-                        "blank_header",
-                        "a column with values has no header",
-                        sheet=raw.sheet,
-                        line=1,
-                        severity="file",
-                    )
-                )
-        elif key not in known and not any(f.column == raw.header[i] for f in findings):
+            continue
+        if key not in known and not any(f.column == raw.header[i] for f in findings):
             findings.append(
                 Finding(
                     raw.file,
@@ -160,6 +173,16 @@ def parse_table(raw: RawTable, schema: TableSchema, options: SourceOptions | Non
             findings += redactions
         typed[col.name] = values
     return ParsedTable(raw.file, raw.sheet, pd.DataFrame(typed, index=index), findings, source)
+
+
+def _header_below(columns: list[TextColumn], lines, missing: set[str], look: int = 10) -> int | None:
+    """The line of a row among the first few that holds every missing column name (a header
+    pushed down by title rows), or None."""
+    for i in range(min(look, len(lines))):
+        names = {normalise_header(str(c.cells(np.array([i]))[0] or "")) for c in columns}
+        if missing <= names:
+            return int(lines[i])
+    return None
 
 
 def parse_column(
@@ -258,7 +281,12 @@ def _parse_text(
     findings: list[Finding] = []
 
     def bad(
-        mask: np.ndarray, message: str, expected: str, fix: str | None = None, rule: str | None = None
+        mask: np.ndarray,
+        message: str,
+        expected: str,
+        fix: str | None = None,
+        rule: str | None = None,
+        severity: str = "row",
     ) -> None:
         for line, code in d.failing(mask):
             value = d.text_of(code)
@@ -273,13 +301,17 @@ def _parse_text(
                     value=_show(col, str(value)),
                     expected=expected,
                     fix=fix,
+                    severity=severity,
                 )
             )
 
     def text_array(per_text: list, keep: np.ndarray) -> object:
         return d.strings(pa.array(per_text, type=pa.large_string()), keep)
 
-    if col.kind in ("id", "code", "text") and d.all_plain:
+    if col.kind == "text":
+        return _parse_free_or_plain_text(d, present, col, bad, findings)
+
+    if col.kind in ("id", "code") and d.all_plain:
         # Every text is plain (ASCII without whitespace): judged in pyarrow, where str.upper is
         # ascii_upper and re's \d is [0-9].
         keep = present
@@ -293,10 +325,10 @@ def _parse_text(
                 "format the column as Text before saving",
                 rule="id_scientific",
             )
-            keep = present & ~sci
+            keep = present & ~sci & ~_lost_leading_zeros(d, present & ~sci, bad)
         return d.strings(pc.ascii_upper(d.texts) if col.kind == "code" else d.texts, keep), findings
 
-    if col.kind in ("id", "code", "text"):
+    if col.kind in ("id", "code"):
         values = [t.upper() for t in d.text] if col.kind == "code" else d.text
         keep = present
         if col.kind == "id":
@@ -308,7 +340,7 @@ def _parse_text(
                 "format the column as Text before saving",
                 rule="id_scientific",
             )
-            keep = present & ~sci
+            keep = present & ~sci & ~_lost_leading_zeros(d, present & ~sci, bad)
         return text_array(values, keep), findings
 
     if col.kind in ("category", "list"):
@@ -349,6 +381,137 @@ def _parse_text(
 
 
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE][+-]?\d+")
+# Longest text a spreadsheet cell holds; a longer cell is not a value anyone typed.
+MAX_CELL_CHARS = 32_767
+_CONTROL = "[\\x00-\\x08\\x0e-\\x1b\\x7f\\x{80}-\\x{9f}]"
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1b\x7f\x80-\x9f]")
+_FORMULA_START = "^(=|[+@-].*[(!|])"
+_MARKUP = "<\\s*/?\\s*[A-Za-z!?][^>]*>"
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2\u00c3\u00e2\u00c5][\u0080-\u00bf\u0152-\u0178\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
+)
+
+
+def _unmojibake(text: str) -> str | None:
+    """The text as it was before UTF-8 bytes were read as Windows-1252 and saved again, or None
+    if it does not look garbled that way."""
+    if not _MOJIBAKE_HINT.search(text):
+        return None
+    try:
+        fixed = text.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return None
+    return fixed if fixed != text else None
+
+
+def _lost_leading_zeros(d: _Distinct, present: np.ndarray, bad) -> np.ndarray:
+    """Per text: a numeric identifier shorter than the column's usual numeric length, where that
+    length has leading zeros, so that Excel has probably dropped its zeros (0012303 -> 12303)."""
+    out = np.zeros(len(d.texts) + 1, dtype=bool)
+    digits = np.append(pc.match_substring_regex(d.texts, "^[0-9]+$").to_numpy(zero_copy_only=False), False)
+    digits &= present
+    cells = digits[d.codes]
+    if not cells.any() or cells.sum() * 2 < present[d.codes].sum():
+        return out
+    lengths = np.append(pc.utf8_length(d.texts).to_numpy(zero_copy_only=False), 0)
+    counts = np.bincount(lengths[d.codes][cells])
+    usual = int(counts.argmax())
+    if counts[usual] * 2 < cells.sum():
+        return out
+    zero = np.append(pc.starts_with(d.texts, "0").to_numpy(zero_copy_only=False), False)
+    if not (digits & zero & (lengths == usual)).any():
+        return out
+    out = digits & (lengths < usual)
+    bad(
+        out,
+        f"the identifier is shorter than the column's others ({usual} digits): "
+        "its leading zeros were probably lost when the file passed through Excel",
+        f"{usual} digits, leading zeros kept",
+        "format the column as Text before saving, or export it from the source system again",
+        rule="id_leading_zeros",
+    )
+    return out
+
+
+def _parse_free_or_plain_text(d: _Distinct, present: np.ndarray, col: Column, bad, findings) -> tuple:
+    """Text: kept as written, but a control character, a garbled encoding, a spreadsheet formula,
+    HTML markup or a text longer than a cell can hold is a fault of the row, except in free-text
+    notes, which are never published: there control characters are removed and an over-long
+    note is cut, each with a warning, and formulas and markup are kept as inert text with one."""
+
+    def flag(per_text) -> np.ndarray:
+        return np.append(np.asarray(per_text, dtype=bool), False) & present
+
+    control = flag(pc.match_substring_regex(d.texts, _CONTROL).to_numpy(zero_copy_only=False))
+    formula = flag(pc.match_substring_regex(d.texts, _FORMULA_START).to_numpy(zero_copy_only=False))
+    markup = flag(pc.match_substring_regex(d.texts, _MARKUP).to_numpy(zero_copy_only=False))
+    long_ = flag(pc.greater(pc.utf8_length(d.texts), MAX_CELL_CHARS).to_numpy(zero_copy_only=False))
+    ascii_ = np.append(pc.string_is_ascii(d.texts).to_numpy(zero_copy_only=False), True)
+    fixed: dict[int, str] = {}
+    if not ascii_.all():
+        for i in np.flatnonzero(~ascii_[:-1] & present[:-1]):
+            repaired = _unmojibake(d.text_of(int(i)))
+            if repaired is not None:
+                fixed[int(i)] = repaired
+    garbled = np.zeros(len(present), dtype=bool)
+    garbled[list(fixed)] = True
+    severity = "warning" if col.free_text else "row"
+    where = "in a note" if col.free_text else "in this column"
+    bad(
+        control,
+        f"the text holds a control character, which has no place {where}"
+        + ("; it was removed" if col.free_text else ""),
+        "printable text",
+        "export the file again; check the source system for pasted terminal or binary text",
+        rule="control_character",
+        severity=severity,
+    )
+    for i in np.flatnonzero(garbled):
+        bad(
+            np.arange(len(garbled)) == i,
+            f"the text looks garbled by a wrong encoding: it probably reads {fixed[int(i)]!r}",
+            "text saved once as UTF-8",
+            "export from the source as 'CSV UTF-8' and do not open and re-save it as another encoding",
+            rule="mojibake",
+            severity=severity,
+        )
+    bad(
+        formula,
+        "the text starts like a spreadsheet formula ('=', '+', '-' or '@')"
+        + ("; kept as inert text, and notes are never published" if col.free_text else ""),
+        "plain text",
+        "remove the leading symbol; a name or note is never a formula",
+        rule="formula_text",
+        severity=severity,
+    )
+    bad(
+        markup,
+        "the text holds HTML or other markup"
+        + ("; kept as inert text, and notes are never published" if col.free_text else ""),
+        "plain text",
+        "remove the markup; it may have been pasted from a web page or email",
+        rule="markup_text",
+        severity=severity,
+    )
+    bad(
+        long_,
+        f"the text is longer than a spreadsheet cell can hold ({MAX_CELL_CHARS:,} characters)"
+        + ("; it was cut to that length" if col.free_text else ""),
+        f"at most {MAX_CELL_CHARS:,} characters",
+        "check the export for a cell that swallowed other rows (an unclosed quotation mark)",
+        rule="long_text",
+        severity=severity,
+    )
+    if col.free_text and (control.any() or long_.any()):
+        texts = list(d.text)
+        for i in np.flatnonzero((control | long_)[:-1]):
+            texts[i] = _CONTROL_RE.sub("", texts[i])[:MAX_CELL_CHARS]
+        return d.strings(pa.array(texts, type=pa.large_string()), present), findings
+    if d.all_plain:
+        return d.strings(d.texts, present), findings
+    return d.strings(pa.array(d.text, type=pa.large_string()), present), findings
+
+
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 _WHOLE = re.compile(r"[+-]?\d+(\.0+)?")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -399,7 +562,12 @@ def _parse_numbers(d: _Distinct, present: np.ndarray, col: Column, bad, findings
 
 
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_UK = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+# A time after an ISO date: kept only to find the UK date of an instant given with its offset.
+_ISO_TIME = re.compile(r"[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
+_UK = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+UK_TIME = ZoneInfo("Europe/London")
+# Dates some systems write for "not known"; never a real date of a programme.
+PLACEHOLDER_DATES = frozenset({(1900, 1, 1), (1899, 12, 31), (1899, 12, 30), (9999, 12, 31)})
 _TWO_DIGIT = re.compile(r"\d{1,2}/\d{1,2}/\d{2}")
 _SERIAL = re.compile(r"\d{5}(\.0+)?")
 _DATE_EXPECTED = "a date as dd/mm/yyyy or yyyy-mm-dd"
@@ -408,8 +576,30 @@ _DATE_EXPECTED = "a date as dd/mm/yyyy or yyyy-mm-dd"
 def _date_parts(value: str, options: SourceOptions) -> tuple[int, int, int] | tuple[str, str, str | None]:
     """(year, month, day), or (rule, message, fix) saying why the text is not a date."""
     iso = _ISO.fullmatch(value[:10]) if len(value) >= 10 else None
-    if iso and value[10:].strip() in ("", "00:00:00", "T00:00:00"):
+    time = _ISO_TIME.fullmatch(value[10:]) if iso and value[10:].strip() else None
+    if iso and (not value[10:].strip() or time):
         y, mo, d = int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
+        if time and time.group(4):
+            # An instant with its offset (UTC "Z" or +01:00): the date is the day it was in the UK,
+            # in British Summer Time or not (2025-10-25T23:30:00Z is 26 October in the UK).
+            try:
+                offset = time.group(4).replace(":", "")
+                tz = (
+                    dt.UTC
+                    if offset == "Z"
+                    else dt.timezone(
+                        (1 if offset[0] == "+" else -1)
+                        * dt.timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
+                    )
+                )
+                instant = dt.datetime(
+                    y, mo, d, int(time.group(1)), int(time.group(2)), int(time.group(3) or 0), tzinfo=tz
+                )
+            except ValueError:
+                pass  # an impossible date or time: reported below from its date
+            else:
+                local = instant.astimezone(UK_TIME)
+                y, mo, d = local.year, local.month, local.day
     elif (uk := _UK.fullmatch(value)) is not None:
         d, mo, y = int(uk.group(1)), int(uk.group(2)), int(uk.group(3))
     elif _TWO_DIGIT.fullmatch(value):
@@ -434,6 +624,12 @@ def _date_parts(value: str, options: SourceOptions) -> tuple[int, int, int] | tu
             "; dates are read day first (dd/mm/yyyy) and this looks like month/day order" if d <= 12 else ""
         )
         return ("date_impossible", f"the date is impossible: month {mo} does not exist{hint}", None)
+    if (y, mo, d) in PLACEHOLDER_DATES:
+        return (
+            "date_placeholder",
+            f"{d:02d}/{mo:02d}/{y} is a placeholder some systems write for a date not known, not a real date",
+            "leave the cell blank where the date is not known",
+        )
     try:
         pd.Timestamp(year=y, month=mo, day=d)
     except ValueError:

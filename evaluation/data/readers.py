@@ -32,6 +32,12 @@ from evaluation.errors import Finding
 
 Encoding = Literal["utf-8", "cp1252"]
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".parquet")
+# The largest input read: a participants file of a million rows is about 300 MB. A larger file is
+# refused before it is read, with its size, rather than exhaust the machine's memory.
+MAX_INPUT_BYTES = 2 * 1024**3
+# A cell may be far longer than the csv module's default limit (128 KiB): it is read, and a text
+# longer than a spreadsheet cell can hold is reported by the parser, not refused as a broken file.
+csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,15 @@ def read_raw(path: Path, options: SourceOptions | None = None) -> RawTable:
             "unsupported_type",
             f"unsupported file extension {suffix or '(none)'!r}",
             expected="one of " + ", ".join(SUPPORTED_SUFFIXES),
+        )
+    size = path.stat().st_size
+    if size > MAX_INPUT_BYTES:
+        return _fault(
+            name,
+            "file_too_large",
+            f"the file is {size / 1024**3:.1f} GiB, more than the {MAX_INPUT_BYTES / 1024**3:.0f} GiB an input may be",
+            expected=f"at most {MAX_INPUT_BYTES / 1024**3:.0f} GiB (a million participants is about 0.3 GiB)",
+            fix="check the export holds one table of the programme's data only; split it by year if it does",
         )
     data = path.read_bytes()
     if not data or (data[:1].isspace() and not data.strip()):
@@ -268,6 +283,8 @@ def _read_csv(name: str, data: bytes, options: SourceOptions) -> RawTable:
                 )
         kept_rows.append(row)
     columns, lines = _merge_rows(regular, regular_lines, columns_from_rows(kept_rows, width), odd_lines)
+    if len(lines) and int(lines[-1]) >= EXCEL_MAX_ROWS:
+        findings.append(_row_limit(name, int(lines[-1])))
     return RawTable(name, None, [h.strip() for h in header], columns, lines, findings)
 
 
@@ -524,6 +541,85 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
+_XML_PREFIX = r"(?:[A-Za-z_][\w.-]*:)?"
+_MERGE = re.compile(rb"<" + _XML_PREFIX.encode() + rb'mergeCell\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_HIDDEN_ROW = re.compile(rb"<" + _XML_PREFIX.encode() + rb"row\b([^>]*)>")
+_FORMULA_NO_VALUE = re.compile(
+    rb"<(" + _XML_PREFIX.encode() + rb')c\b[^>]*\br="([A-Z]+)(\d+)"[^>]*>\s*'
+    rb"<" + _XML_PREFIX.encode() + rb"f\b[^>]*?(?:/>|>(.*?)</" + _XML_PREFIX.encode() + rb"f>)\s*"
+    rb"(?:<"
+    + _XML_PREFIX.encode()
+    + rb"v\s*/>|<"
+    + _XML_PREFIX.encode()
+    + rb"v>\s*</"
+    + _XML_PREFIX.encode()
+    + rb"v>)?\s*"
+    rb"</\1c>",
+    re.S,
+)
+EXCEL_MAX_ROWS = 1_048_576  # rows on one Excel worksheet, header included
+
+
+def column_number(letters: str) -> int:
+    """1 for column A, 27 for AA."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+@dataclass
+class _SheetFacts:
+    """What openpyxl's read-only mode does not give: merged ranges, hidden rows, formula cells
+    without a saved result (found in the sheet's XML, a block of whole rows at a time)."""
+
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # first col, row, last col, row
+    hidden_rows: set[int] = field(default_factory=set)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (line, column number): formula
+
+
+def _sheet_facts(ws: object) -> _SheetFacts:
+    facts = _SheetFacts()
+
+    def scan(block: bytes) -> None:
+        for m in _MERGE.finditer(block):
+            facts.merges.append(
+                (column_number(m[1].decode()), int(m[2]), column_number(m[3].decode()), int(m[4]))
+            )
+        for m in _HIDDEN_ROW.finditer(block):
+            attrs = m[1]
+            if re.search(rb'\bhidden="(1|true)"', attrs):
+                r = re.search(rb'\br="(\d+)"', attrs)
+                if r:
+                    facts.hidden_rows.add(int(r[1]))
+        for m in _FORMULA_NO_VALUE.finditer(block):
+            formula = (m[4] or b"").decode("utf-8", "replace")
+            facts.formulas[(int(m[3]), column_number(m[2].decode()))] = formula
+
+    source = ws._get_source()  # type: ignore[attr-defined]
+    try:
+        carry = b""
+        while chunk := source.read(1 << 23):
+            carry += chunk
+            cut = carry.rfind(b"</row>")
+            if cut < 0:
+                continue
+            scan(carry[: cut + 6])
+            carry = carry[cut + 6 :]
+        scan(carry)
+    finally:
+        source.close()
+    return facts
+
+
+def _letters(number: int) -> str:
+    out = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
 def _read_xlsx(name: str, data: bytes, options: SourceOptions) -> RawTable:
     import openpyxl
 
@@ -531,8 +627,10 @@ def _read_xlsx(name: str, data: bytes, options: SourceOptions) -> RawTable:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises many types for a damaged workbook
         return _fault(name, "unreadable", f"the workbook cannot be opened ({type(err).__name__}: {err})")
+    findings: list[Finding] = []
     try:
         visible = [ws.title for ws in book.worksheets if ws.sheet_state == "visible"]
+        hidden = [ws.title for ws in book.worksheets if ws.sheet_state != "visible"]
         if options.sheet is not None:
             if options.sheet not in book.sheetnames:
                 return _fault(
@@ -546,8 +644,30 @@ def _read_xlsx(name: str, data: bytes, options: SourceOptions) -> RawTable:
             sheet = visible[0]
         else:
             return _fault(name, "sheet_missing", "the workbook has no visible sheet")
+        for title in hidden:
+            findings.append(
+                Finding(
+                    file=name,
+                    sheet=title,
+                    rule="hidden_sheet",
+                    message=(
+                        f"the sheet {title!r} is hidden in the workbook"
+                        + (
+                            "; it is the sheet declared, and was read"
+                            if title == sheet
+                            else "; it was not read"
+                        )
+                    ),
+                    fix="check that the data you mean to supply is on the sheet read, and delete sheets you do not",
+                    severity="warning",
+                )
+            )
         ws = book[sheet]
+        facts = _sheet_facts(ws)
         header: list[str] | None = None
+        header_line = 0
+        skipped: dict[int, list[str | None]] = {}
+        spans = {row for c0, r0, c1, r1 in facts.merges if c1 > c0 for row in range(r0, r1 + 1)}
         rows: list[list[str | None]] = []
         lines: list[int] = []
         for line, values in enumerate(ws.iter_rows(values_only=True), start=1):
@@ -555,9 +675,13 @@ def _read_xlsx(name: str, data: bytes, options: SourceOptions) -> RawTable:
             if not any(c is not None for c in cells):
                 continue
             if header is None:
+                if line in spans and line <= 20:
+                    skipped[line] = cells  # a merged heading above the column names
+                    continue
                 while cells and cells[-1] is None:
                     cells.pop()
                 header = [c or "" for c in cells]
+                header_line = line
                 continue
             rows.append(cells)
             lines.append(line)
@@ -570,10 +694,34 @@ def _read_xlsx(name: str, data: bytes, options: SourceOptions) -> RawTable:
             [],
             [],
             [],
-            [Finding(name, "empty_file", "the sheet is empty", sheet=sheet, severity="file")],
+            [*findings, Finding(name, "empty_file", "the sheet is empty", sheet=sheet, severity="file")],
         )
+    for line, cells in skipped.items():
+        ranges = [
+            f"{_letters(c0)}{r0}:{_letters(c1)}{r1}" for c0, r0, c1, r1 in facts.merges if r0 <= line <= r1
+        ]
+        findings.append(
+            Finding(
+                file=name,
+                sheet=sheet,
+                line=line,
+                rule="merged_header",
+                message=(
+                    f"line {line} is a merged heading above the column names (cells {', '.join(ranges)} "
+                    f"merged); it was skipped and the column names read from line {header_line}"
+                ),
+                fix="keep one header row of column names at the top of the sheet, without merged cells",
+                severity="warning",
+            )
+        )
+        # A column name written once in a cell merged down over the header rows sits above it.
+        for c0, r0, _c1, r1 in facts.merges:
+            if r0 == line and r1 >= header_line and c0 - 1 < len(cells) and cells[c0 - 1]:
+                while len(header) < c0:
+                    header.append("")
+                if not header[c0 - 1]:
+                    header[c0 - 1] = cells[c0 - 1] or ""
     width = len(header)
-    findings: list[Finding] = []
     for i, row in enumerate(rows):
         extra = row[width:]
         if any(c is not None for c in extra):
@@ -589,7 +737,54 @@ def _read_xlsx(name: str, data: bytes, options: SourceOptions) -> RawTable:
             )
         else:
             rows[i] = (row + [None] * width)[:width]
+    for line in sorted(facts.hidden_rows & set(lines)):
+        findings.append(
+            Finding(
+                file=name,
+                sheet=sheet,
+                line=line,
+                rule="hidden_row",
+                message="the row is hidden in the workbook; it was read like every other row",
+                fix="delete rows that are not data rather than hiding them",
+                severity="warning",
+            )
+        )
+    data_lines = set(lines)
+    for (line, col), formula in sorted(facts.formulas.items()):
+        if line not in data_lines:
+            continue
+        findings.append(
+            Finding(
+                file=name,
+                sheet=sheet,
+                line=line,
+                column=header[col - 1] if col <= width and header[col - 1] else _letters(col),
+                rule="formula_no_value",
+                message="the cell holds a formula with no saved result, so its value is unknown",
+                value=("=" + formula)[:80],
+                expected="a value",
+                fix="open the workbook in Excel and save it (so formulas are calculated), or paste values",
+            )
+        )
+    if lines and lines[-1] >= EXCEL_MAX_ROWS:
+        findings.append(_row_limit(name, lines[-1], sheet))
     return RawTable(name, sheet, [h.strip() for h in header], columns_from_rows(rows, width), lines, findings)
+
+
+def _row_limit(name: str, last_line: int, sheet: str | None = None) -> Finding:
+    return Finding(
+        file=name,
+        sheet=sheet,
+        line=last_line,
+        rule="excel_row_limit",
+        message=(
+            f"the last row is on line {last_line:,}, Excel's limit of {EXCEL_MAX_ROWS:,} rows: "
+            "the export was probably cut off when the file was saved from Excel, and rows are missing"
+        ),
+        expected=f"fewer than {EXCEL_MAX_ROWS:,} lines, or the whole table",
+        fix="export from the source system directly as CSV or Parquet, or split the table",
+        severity="file",
+    )
 
 
 def _read_parquet(name: str, path: Path) -> RawTable:

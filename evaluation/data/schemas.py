@@ -371,6 +371,21 @@ WARD_LOOKUP = TableSchema(
             "ONS code of the district the ward lies in.",
             pattern=AREA_CODE_PATTERN,
         ),
+        Column(
+            "valid_from",
+            "date",
+            "Date the ward code came into use (ONS Code History Database); blank if always in use.",
+            required=False,
+            nullable=True,
+        ),
+        Column(
+            "valid_to",
+            "date",
+            "Date the ward code was retired by a boundary change; blank while in use. A participant "
+            "referred after it is quarantined (ward_retired).",
+            required=False,
+            nullable=True,
+        ),
     ),
 )
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
 from evaluation.data.parse import ParsedTable, parse_table
 from evaluation.data.readers import SourceOptions, read_raw
@@ -191,14 +193,61 @@ def _differs_casefolded(a: pd.Series, b: pd.Series) -> pd.Series:
     return pd.Series((x != y) | x_missing | y_missing, index=a.index)
 
 
+# GSS entity codes (the first three characters of an ONS code) and what each names.
+GSS_ENTITIES: dict[str, str] = {
+    "E00": "an output area",
+    "E01": "a lower layer super output area (LSOA)",
+    "W01": "a lower layer super output area (LSOA)",
+    "E02": "a middle layer super output area (MSOA)",
+    "W02": "a middle layer super output area (MSOA)",
+    "E05": "an electoral ward",
+    "W05": "an electoral ward",
+    "S13": "an electoral ward",
+    "N08": "an electoral ward",
+    "E06": "a unitary authority",
+    "E07": "a non-metropolitan district",
+    "E08": "a metropolitan district",
+    "E09": "a London borough",
+    "W06": "a Welsh unitary authority",
+    "S12": "a Scottish council area",
+    "N09": "a Northern Ireland district",
+    "E10": "a county",
+    "E11": "a metropolitan county",
+    "E12": "a region",
+    "E14": "a parliamentary constituency",
+    "E47": "a combined authority",
+    "E92": "a country",
+}
+DISTRICTS = ("E06", "E07", "E08", "E09", "W06", "S12", "N09")
+COUNCILS_AND_COMBINED = (*DISTRICTS, "E47")
+
+
 def _area_findings(
-    parsed: ParsedTable, code_col: str = "area_code", name_col: str | None = "area_name"
+    parsed: ParsedTable,
+    code_col: str = "area_code",
+    name_col: str | None = "area_name",
+    levels: tuple[str, ...] = DISTRICTS,
 ) -> list[Finding]:
     f = parsed.frame
     lookup = ons_areas()["area_name"]
     codes = f[code_col]
-    unknown = codes.notna() & ~codes.isin(lookup.index)
+    entity = codes.str[:3]
+    wrong_level = codes.notna() & ~entity.isin(levels).fillna(False).astype(bool)
+    allowed = "a local authority district" if levels == DISTRICTS else "a district or combined authority"
     out = _mask_findings(
+        parsed,
+        wrong_level,
+        rule="wrong_geography_level",
+        column=code_col,
+        message=lambda r: (
+            f"{r[code_col]} is the code of {GSS_ENTITIES.get(str(r[code_col])[:3], 'another kind of area')} "
+            f"(entity {str(r[code_col])[:3]}), not of {allowed}"
+        ),
+        expected=f"the code of {allowed} (entity {', '.join(levels)})",
+        fix="check the column holds the council's code, not a ward, neighbourhood or region",
+    )
+    unknown = codes.notna() & ~wrong_level & ~codes.isin(lookup.index)
+    out += _mask_findings(
         parsed,
         unknown,
         rule="area_unknown",
@@ -209,7 +258,10 @@ def _area_findings(
     if name_col and name_col in f:
         expected_name = codes.map(lookup)
         mismatch = (
-            f[name_col].notna() & expected_name.notna() & _differs_casefolded(f[name_col], expected_name)
+            f[name_col].notna()
+            & expected_name.notna()
+            & ~wrong_level
+            & _differs_casefolded(f[name_col], expected_name)
         )
         out += _mask_findings(
             parsed,
@@ -334,6 +386,26 @@ def _participant_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
             ),
             expected="a ward within the participant's district",
         )
+        for column, rule, when, late in (
+            ("valid_to", "ward_retired", "was retired by a boundary change on", True),
+            ("valid_from", "ward_not_yet_in_use", "came into use only on", False),
+        ):
+            if column not in wards:
+                continue
+            limit = f["ward_code"].map(wards[column])
+            outside = (f["referral_date"] > limit) if late else (f["referral_date"] < limit)
+            out += _mask_findings(
+                parsed,
+                known & limit.notna() & f["referral_date"].notna() & outside,
+                rule=rule,
+                column="ward_code",
+                message=lambda r, c=column, w=when: (
+                    f"ward {r['ward_code']} ({wards.loc[r['ward_code'], 'ward_name']}) {w} "
+                    f"{_uk(wards.loc[r['ward_code'], c])}, but the referral is dated {_uk(r['referral_date'])}"
+                ),
+                expected="a ward code in use on the referral date",
+                fix="record the ward of the current boundaries (see the ONS ward lookup for the year of the data)",
+            )
         ward_name = f["ward_code"].map(wards["ward_name"])
         out += _mask_findings(
             parsed,
@@ -367,7 +439,7 @@ def _pool_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
 
 def _area_statistics_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
     f = parsed.frame
-    out = _area_findings(parsed)
+    out = _area_findings(parsed, levels=COUNCILS_AND_COMBINED)
     out += _date_order(parsed, "period_start", "period_end", "period_order")
     out += _mask_findings(
         parsed,
@@ -386,7 +458,7 @@ def _area_statistics_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Findin
 
 def _budget_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
     f = parsed.frame
-    out = _area_findings(parsed, name_col=None)
+    out = _area_findings(parsed, name_col=None, levels=COUNCILS_AND_COMBINED)
     out += _mask_findings(
         parsed,
         f["spend_to_date"].notna() & (f["spend_to_date"] > f["budgeted"]),
@@ -452,13 +524,55 @@ def _duplicate_findings(parsed: ParsedTable, schema: TableSchema) -> list[Findin
     return out
 
 
+# What a total row added below the data says in its first cells (compared case-folded, without ':').
+TOTAL_WORDS = ("total", "totals", "grand total", "sub total", "subtotal", "sub-total", "overall total")
+
+
+def _footer_findings(parsed: ParsedTable) -> list[Finding]:
+    """A row whose text cells say 'Total' (or 'Grand total'...) is a total added below the data,
+    not a record: it is quarantined as such, and its other faults are not reported."""
+    if not parsed.text:
+        return []
+    rows = len(parsed.frame)
+    found: dict[int, str] = {}
+    for name, column in parsed.text.items():
+        if not len(column.texts):
+            continue
+        folded = pc.utf8_rtrim(pc.utf8_trim_whitespace(pc.utf8_lower(column.texts)), characters=":")
+        is_total = pc.is_in(pc.utf8_trim_whitespace(folded), value_set=pyarrow.array(TOTAL_WORDS)).to_numpy(
+            zero_copy_only=False
+        )
+        if not is_total.any():
+            continue
+        hit = np.append(is_total, False)[column.codes]
+        for row in np.flatnonzero(hit[:rows]):
+            found.setdefault(int(row), name)
+    return [
+        Finding(
+            file=parsed.file,
+            sheet=parsed.sheet,
+            line=int(parsed.frame.index[row]),
+            column=name,
+            rule="footer_total",
+            message="the row is a total added below the data, not a record",
+            expected="one row per record and no total rows",
+            fix="delete total and summary rows before exporting; the toolkit computes its own totals",
+        )
+        for row, name in sorted(found.items())
+    ]
+
+
 def validate_parsed(parsed: ParsedTable, schema: TableSchema, ctx: RuleContext) -> ValidatedTable:
     """Apply every rule to a parsed table and split accepted from quarantined rows."""
     findings = list(parsed.findings)
     findings += _column_rule_findings(parsed, schema)
     findings += TABLE_RULES[schema.name](parsed, ctx)
     findings += _duplicate_findings(parsed, schema)
-    # A row with the wrong number of fields is misaligned: its other findings would mislead.
+    # A total row below the data is not a record, and a row with the wrong number of fields is
+    # misaligned: their other findings would mislead.
+    footers = _footer_findings(parsed)
+    totals = {f.line for f in footers}
+    findings = [f for f in findings if f.line not in totals] + footers
     misaligned = {f.line for f in findings if f.rule == "row_length"}
     findings = [f for f in findings if f.line not in misaligned or f.rule == "row_length"]
     row_faults = [f for f in findings if f.severity == "row" and f.line is not None]

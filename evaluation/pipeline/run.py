@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -57,7 +58,20 @@ def pack_location(params_path: Path) -> tuple[str, str]:
             "parameters files are named <area>_<period>.yaml, e.g. rotherham_2026-27.yaml",
             file=str(params_path),
         )
+    # The two parts name the pack's folders: nothing that could climb out of the reports folder.
+    for what, part, pattern in (("area", area, _AREA), ("period", period, _PERIOD)):
+        if not pattern.fullmatch(part):
+            raise ParamsError(
+                f"the {what} {part!r} in the file's name may hold only lower-case letters, digits and "
+                f"hyphens{' or underscores' if what == 'area' else ''}, starting with a letter or digit",
+                file=str(params_path),
+                expected="a name such as rotherham_2026-27.yaml",
+            )
     return area, period
+
+
+_AREA = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_PERIOD = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 def select_params(params_dir: Path, area: str | None = None) -> list[Path]:
