@@ -13,7 +13,7 @@ import pandas as pd
 from evaluation.data.inputs import ValidatedInputs
 from evaluation.data.store import read_validated
 from evaluation.params import Params, load_params
-from evaluation.published import impact_charts, process_charts, protect_table
+from evaluation.published import baseline_charts, impact_charts, process_charts, protect_table
 from evaluation.results import ChartFile, Results, write_results
 
 
@@ -51,7 +51,12 @@ class Run:
 
     def show_chart(self, results: Results, name: str) -> None:
         """Display a chart as documents draw it: from protected tables, with its alt text."""
-        made = impact_charts(results) if results.section == "impact" else process_charts(results, self.params)
+        if results.section == "impact":
+            made = impact_charts(results)
+        elif results.section == "baseline":
+            made = baseline_charts(results, self.params)
+        else:
+            made = process_charts(results, self.params)
         show(made[name]) if name in made else print("No chart: see the refusal above.")
 
 

@@ -188,10 +188,38 @@ class Impact(Strict):
     outcome: Literal["in_work_6m"] = "in_work_6m"
 
 
+class SuppliedProjection(Strict):
+    """A do-nothing projection the programme agreed: inactive residents expected without it."""
+
+    source: StrictStr = Field(min_length=1, description="Who produced the projection, and in what document.")
+    version: StrictStr = Field(
+        min_length=1, description="Its version or date, so the run can be traced to it."
+    )
+    inactive: dict[dt.date, Annotated[float, Field(gt=0)]] = Field(
+        description="Projected economically inactive residents (all programme areas together) by the "
+        "end date of each survey period on or after the programme start."
+    )
+
+
 class Baseline(Strict):
+    """The area-level do-nothing baseline: run when ``programme_start`` is given."""
+
     target_additional_active: Annotated[int, Field(gt=0)] | None = None
     target_label: StrictStr | None = None
     programme_start: dt.date | None = None
+    comparison_areas: tuple[AreaCode, ...] = Field(
+        default=(),
+        description="Comparison areas for difference-in-differences and the synthetic control; "
+        "empty: every area the area statistics mark as a comparison area.",
+    )
+    estimand: Literal["latest", "average"] = Field(
+        default="latest",
+        description="latest: the gap in the latest survey period; average: the mean gap since the start.",
+    )
+    power: Annotated[float, Field(gt=0, lt=1)] = Field(
+        default=0.8, description="Power at which the minimum detectable effect is stated."
+    )
+    supplied: SuppliedProjection | None = None
 
 
 class Person(Strict):

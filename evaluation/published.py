@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evaluation import charts
+from evaluation import charts, charts_baseline
 from evaluation.disclosure import CONFIDENTIAL, ProtectedTable, protect
 from evaluation.params import Disclosure, Params
 from evaluation.results import ChartFile, Results
@@ -179,6 +179,40 @@ def impact_charts(impact: Results) -> dict[str, ChartFile]:
                 impact.tables["overlap_density"],
                 impact.tables["overlap_quartiles"],
                 title="Overlap of propensity scores",
+            )
+        )
+    return {c.name: ChartFile(c.name, c.title, c.svg, c.alt_text, c.data) for c in made}
+
+
+def baseline_charts(baseline: Results, params: Params) -> dict[str, ChartFile]:
+    """Observed against do-nothing, the event study and the synthetic control gaps, as far as each
+    method could be estimated. Their tables are survey estimates for whole areas, not counts of
+    participants, so there is nothing in them for disclosure control to withhold."""
+    start = params.baseline.programme_start
+    if start is None:
+        return {}
+    made = []
+    if "trend_path" in baseline.tables:
+        made.append(
+            charts_baseline.observed_vs_baseline_chart(
+                baseline.tables["trend_path"],
+                programme_start=start,
+                area=params.area.name,
+                title="Economically inactive residents against the do-nothing trend",
+            )
+        )
+    if "event_study" in baseline.tables:
+        made.append(
+            charts_baseline.event_study_chart(
+                baseline.tables["event_study"], title="Event study: programme areas against comparison areas"
+            )
+        )
+    if "synthetic_control_gaps" in baseline.tables:
+        made.append(
+            charts_baseline.synthetic_control_gap_chart(
+                baseline.tables["synthetic_control_gaps"],
+                programme_start=start,
+                title="Synthetic control gap, with comparison areas as placebos",
             )
         )
     return {c.name: ChartFile(c.name, c.title, c.svg, c.alt_text, c.data) for c in made}

@@ -13,7 +13,7 @@ from evaluation.data.reference import ons_areas
 from evaluation.documents import context, render, tables
 from evaluation.figures import FigureRegister
 from evaluation.params import Params
-from evaluation.published import impact_charts, process_charts
+from evaluation.published import baseline_charts, impact_charts, process_charts
 from evaluation.results import Results
 
 
@@ -246,9 +246,13 @@ def build_technical_report(
 ) -> list[Path]:
     """The technical report (methods, diagnostics, main tables) as HTML and PDF."""
     figures, qa, _, _ = merged(sections)
-    impact = next((r for r in sections if r.section == "impact"), None)
-    charts = impact_charts(impact) if impact is not None else {}
-    copy_assets(pack, charts)
+    charts: dict[str, dict] = {}
+    for r in sections:
+        if r.section == "impact":
+            charts["impact"] = impact_charts(r)
+        elif r.section == "baseline":
+            charts["baseline"] = baseline_charts(r, params)
+    copy_assets(pack, {name: c for by_name in charts.values() for name, c in by_name.items()})
     notebooks = sorted(p.stem for p in (pack / "notebooks").glob("*.ipynb"))
     ctx = context.technical_context(
         params=params,

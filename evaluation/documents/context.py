@@ -482,7 +482,40 @@ TECHNICAL_TABLES = {
         "funnel_by_quarter",
     ),
     "equity": ("difference_tests", "adjusted"),
+    "baseline": (
+        "side_by_side",
+        "refusals",
+        "gaps",
+        "event_study",
+        "synthetic_control_weights",
+        "assumptions",
+    ),
 }
+# Notes in reading order; a section not listed here has its notes in alphabetical order.
+NOTE_ORDER = {
+    "baseline": (
+        "not_run",
+        "reading",
+        "detectability",
+        "period",
+        "comparison_areas",
+        "method_supplied",
+        "method_interrupted_time_series",
+        "method_difference_in_differences",
+        "method_synthetic_control",
+        "refused_supplied",
+        "refused_interrupted_time_series",
+        "refused_difference_in_differences",
+        "refused_synthetic_control",
+        "event_study",
+    ),
+}
+
+
+def _ordered_notes(section: str, notes: dict[str, str]) -> list[tuple[str, str]]:
+    order = NOTE_ORDER.get(section, ())
+    rank = {k: i for i, k in enumerate(order)}
+    return sorted(notes.items(), key=lambda kv: (rank.get(kv[0], len(order)), kv[0]))
 
 
 def technical_context(
@@ -495,9 +528,10 @@ def technical_context(
     provenance: Provenance,
     css_href: str,
     notebooks: list[str],
-    charts: dict[str, ChartFile],
+    charts: dict[str, dict[str, ChartFile]],
 ) -> dict:
-    """Context of the technical report: each section's method notes and its main tables, protected."""
+    """Context of the technical report: each section's method notes, main tables (protected) and
+    charts (``charts`` by section, then by name)."""
     rule = params.disclosure
     presented: dict[str, tables.PresentedTable] = {}
     shown = []
@@ -522,10 +556,11 @@ def technical_context(
                 "name": r.section,
                 "title": SECTION_TITLES.get(r.section, r.section.capitalize()),
                 "notes": [
-                    {"key": k.replace("_", " ").capitalize(), "text": v} for k, v in sorted(r.notes.items())
+                    {"key": k.replace("_", " ").capitalize(), "text": v}
+                    for k, v in _ordered_notes(r.section, r.notes)
                 ],
                 "tables": made,
-                "charts": [c for c in charts if r.section == "impact"],
+                "charts": list(charts.get(r.section, {})),
             }
         )
     use = FigureUse(figures)
@@ -535,7 +570,7 @@ def technical_context(
         params=params,
         figures=figures,
         presented=presented,
-        charts=charts,
+        charts={name: c for by_name in charts.values() for name, c in by_name.items()},
         chart_href="charts",
         qa=qa,
         validation_rows=validation_rows,

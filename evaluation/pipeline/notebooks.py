@@ -11,9 +11,10 @@ import tempfile
 from pathlib import Path
 
 from evaluation.errors import PipelineError
+from evaluation.params import Params
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks"
-NOTEBOOKS = ("process_evaluation", "equity_analysis", "impact_evaluation")
+NOTEBOOKS = ("process_evaluation", "equity_analysis", "impact_evaluation", "baseline_evaluation")
 CELL_TIMEOUT_SECONDS = 600
 # Notebook metadata that records when and how long, not what: cleared so outputs are reproducible.
 VOLATILE_KEYS = (
@@ -27,6 +28,12 @@ VOLATILE_KEYS = (
     "shell.execute_reply",
     "execution",
 )
+
+
+def notebooks_for(params: Params) -> tuple[str, ...]:
+    """The notebooks a run needs: the area-level baseline only where the parameters ask for one."""
+    wanted = params.baseline.programme_start is not None
+    return tuple(n for n in NOTEBOOKS if n != "baseline_evaluation" or wanted)
 
 
 _socket_dir: list[str] = []  # the folder for the kernel being started by execute_notebook

@@ -34,7 +34,7 @@ from evaluation.pipeline import cache
 from evaluation.pipeline.atomic import staged_folder
 from evaluation.pipeline.lock import reports_lock
 from evaluation.pipeline.manifest import provenance_for, sha256_file, write_manifest
-from evaluation.pipeline.notebooks import NOTEBOOKS, execute_notebook
+from evaluation.pipeline.notebooks import execute_notebook, notebooks_for
 from evaluation.results import read_all
 
 
@@ -147,7 +147,7 @@ def _analyse(
     rows = summary_rows(inputs.tables())
     _record(steps, params.run_name, "validate", t)
     print_summary(f"{params.run_name}: inputs validated", rows)
-    for name in NOTEBOOKS:
+    for name in notebooks_for(params):
         t = time.perf_counter()
         execute_notebook(name, params_path=params_path, work=work, out=work / "notebooks" / f"{name}.ipynb")
         _record(steps, params.run_name, f"notebook:{name}", t)
