@@ -31,9 +31,10 @@ from evaluation.metrics.balance import (
     balance_verdict,
     build_analysis_frame,
     common_support,
+    cross_product,
     default_formula,
     fit_logit,
-    independent_columns,
+    independent_positions,
     match_controls,
     nearest,
     overlap_summary,
@@ -237,8 +238,8 @@ def _weighting(frame: pd.DataFrame, model: PropensityModel, support: SupportRule
     t, y, eta = _arrays(frame, model)
     cs = common_support(frame, model, rule=support)
     p = 1.0 / (1.0 + np.exp(-eta))
-    x = model.design
-    h = np.einsum("ij,i,ik->jk", x, p * (1 - p), x) / len(y)
+    x = model.design  # used in place: a pool of millions is not copied
+    h = cross_product(x, p * (1 - p)) / len(y)
     return _Weighting(
         t, y, x, (t & cs.keep.to_numpy()).astype(float), np.where(t, 0.0, np.exp(np.minimum(eta, 700))),
         t - p, np.linalg.pinv(h, hermitian=True), cs,
@@ -268,7 +269,7 @@ def ipw_att(
         return _refusal(method, variance, "weighting", used=n1, minimum=min_treated, **counts)
     mu1 = float((d.on * d.y).sum() / d.on.sum())
     mu0 = float((d.odds * d.y).sum() / d.odds.sum())
-    g = np.einsum("i,ij->j", d.odds * (d.y - mu0), d.x) / n  # the control mean's derivative in theta
+    g = (d.odds * (d.y - mu0)) @ d.x / n  # the control mean's derivative in theta
     inf = d.on * (d.y - mu1) / d.on.mean() - (d.odds * (d.y - mu0) + d.theta_part(g)) / d.odds.mean()
     note = (
         f"Effective number of controls (Kish): {d.kish():.0f} of {counts['controls_used']}. {d.support.text}"
@@ -302,14 +303,20 @@ def doubly_robust_att(
     n1, n, counts = int(d.on.sum()), len(d.y), {**d.counts(), "controls_used": int((~d.t).sum())}
     if n1 < min_treated:
         return _refusal(method, variance, "doubly robust weighting", used=n1, minimum=min_treated, **counts)
-    z = d.x[:, list(independent_columns(pd.DataFrame(d.x[~d.t]))[0].columns)]
-    beta, converged = fit_logit(d.y[~d.t], z[~d.t])
-    m0 = 1.0 / (1.0 + np.exp(-(z @ beta)))
+    # The outcome model's design z is the propensity design's columns that are independent among
+    # the controls, used in place (z @ b as x @ b with zeros elsewhere): no copy of the pool.
+    keep = independent_positions(d.x, rows=~d.t)
+    beta, converged = fit_logit(d.y, d.x, rows=~d.t, columns=keep)
+    z_beta = np.zeros(d.x.shape[1])
+    z_beta[keep] = beta
+    m0 = 1.0 / (1.0 + np.exp(-(d.x @ z_beta)))
     c, r, slope = (~d.t).astype(float), d.y - m0, m0 * (1 - m0)
-    hb_inv = np.linalg.pinv(np.einsum("ij,i,ik->jk", z, c * slope, z) / n, hermitian=True)
+    hb_inv = np.linalg.pinv(cross_product(d.x, c * slope)[np.ix_(keep, keep)] / n, hermitian=True)
 
     def beta_part(weight: np.ndarray) -> np.ndarray:  # influence through the outcome model's fit
-        return (z @ (hb_inv @ (np.einsum("i,ij->j", weight * slope, z) / n))) * c * r
+        v = np.zeros(d.x.shape[1])
+        v[keep] = hb_inv @ (((weight * slope) @ d.x)[keep] / n)
+        return (d.x @ v) * c * r
 
     a = float((d.on * r).sum() / d.on.sum())
     b = float((d.odds * r).sum() / d.odds.sum())
