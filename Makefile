@@ -57,6 +57,11 @@ clean:
 	rm -rf $(VENV) reports inputs .pytest_cache .ruff_cache .hypothesis build *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
+# Measure speed and memory from a council to the national programme; writes benchmarks/results.md
+# and results.json (about 25 minutes; `make bench QUICK=1` for a small run of a few minutes).
+bench: $(STAMP)
+	$(PY) -m benchmarks.bench $(if $(QUICK),--quick,)
+
 # Regenerate the golden documents after an intended change, then review `git diff tests/goldens`.
 goldens: $(STAMP)
 	UPDATE_GOLDENS=1 $(PY) -m pytest -q tests/test_documents.py -k golden

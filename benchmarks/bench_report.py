@@ -24,6 +24,23 @@ STEP_TITLES = {
     "pool_baseline": "Bare baseline: pandas read_csv of the comparison pool",
 }
 PHASES = ("read", "parse", "rules", "validate", "funnel", "total")
+STEP_TITLES |= {
+    "analyses": "Toolkit: process metrics, equity tables and disclosure control, every participant row",
+    "impact": "Toolkit: participant-level impact (participants x comparison pool)",
+    "area_baseline": "Toolkit: area-level do-nothing baselines (both regions, synthetic area statistics)",
+    "pack_cold": "Whole default pack from a cold start (every params file, every document)",
+    "pack_warm": "Whole default pack rerun, nothing changed",
+    "pack_edit": "One paper re-rendered after a narrative edit (Rotherham 2026/27)",
+    "render": "One document rendered (Rotherham 2026/27 decision paper) from a built pack's results",
+}
+GROWTH_PHASES = {
+    "analyses": ("process", "equity", "disclosure", "projection"),
+    "impact": ("frame", "propensity", "ipw", "doubly_robust", "weighting", "balance", "matching"),
+}
+LINEAR_EXEMPT = ("impact: matching",)  # matching may grow faster than linearly (the issue says so)
+PACK_TARGETS = {"pack_cold": 60.0, "pack_warm": 2.0, "pack_edit": 5.0}
+IMPACT_ROWS, IMPACT_POOL = 1_000_000, 10_000_000
+IMPACT_SECONDS, IMPACT_GIB = 120.0, 8.0
 
 
 def _median(values: list[float]) -> float:
@@ -36,13 +53,24 @@ def summarise(runs: list[dict]) -> dict:
         groups[(run["label"], run["step"], run["rows"])].append(run)
     medians = []
     for (label, step, rows), group in sorted(groups.items()):
-        times = {p: _median([r["times"][p] for r in group]) for p in PHASES if p in group[0]["times"]}
+        names = [p for p in PHASES if p in group[0]["times"]] + [
+            p for p in group[0]["times"] if p not in PHASES
+        ]
+        times = {p: _median([r["times"][p] for r in group if p in r["times"]]) for p in names}
+        extra = {}
+        if "peaks" in group[0]:
+            extra["peaks"] = {p: _median([r["peaks"][p] for r in group]) for p in group[0]["peaks"]}
+        if "pool" in group[0]:
+            extra["pool"] = group[0]["pool"]
+        if "step_seconds_summed_over_packs" in group[0]:
+            extra["step_seconds_summed_over_packs"] = group[0]["step_seconds_summed_over_packs"]
         medians.append(
             {
                 "label": label,
                 "step": step,
                 "rows": rows,
                 "runs": len(group),
+                **extra,
                 "times": times,
                 "total_min": round(min(r["times"]["total"] for r in group), 3),
                 "total_max": round(max(r["times"]["total"] for r in group), 3),
@@ -57,22 +85,25 @@ def summarise(runs: list[dict]) -> dict:
         by_series[(m["label"], m["step"])].append(m)
     for (label, step), series in sorted(by_series.items()):
         series.sort(key=lambda m: m["rows"])
-        if len(series) < 2:
-            continue
-        xs = [math.log(m["rows"]) for m in series]
-        ys = [math.log(m["times"]["total"]) for m in series]
-        fits.append(
-            {
-                "label": label,
-                "step": step,
-                "sizes": [m["rows"] for m in series],
-                "exponent": round(_slope(xs, ys), 3),
-                "exponent_largest_two": round(_slope(xs[-2:], ys[-2:]), 3),
-                "seconds_per_million_rows_at_largest": round(
-                    series[-1]["times"]["total"] / series[-1]["rows"] * 1e6, 3
-                ),
-            }
-        )
+        for phase in ("total", *GROWTH_PHASES.get(step, ())):
+            points = [m for m in series if m["rows"] > 0 and m["times"].get(phase, 0) > 0]
+            if len(points) < 2:
+                continue
+            rows = [m["rows"] + m.get("pool", 0) for m in points]  # impact: rows of the analysis data
+            xs = [math.log(r) for r in rows]
+            ys = [math.log(m["times"][phase]) for m in points]
+            fits.append(
+                {
+                    "label": label,
+                    "step": step if phase == "total" else f"{step}: {phase}",
+                    "sizes": rows,
+                    "exponent": round(_slope(xs, ys), 3),
+                    "exponent_largest_two": round(_slope(xs[-2:], ys[-2:]), 3),
+                    "seconds_per_million_rows_at_largest": round(
+                        points[-1]["times"][phase] / rows[-1] * 1e6, 3
+                    ),
+                }
+            )
     return {"medians": medians, "fits": fits, "targets": _targets(medians, fits), "checks": _checks(medians)}
 
 
@@ -97,45 +128,74 @@ def _find(medians: list[dict], label: str, step: str, rows: int) -> dict | None:
     return next((m for m in medians if (m["label"], m["step"], m["rows"]) == (label, step, rows)), None)
 
 
+def _target(target: str, value: float, met: bool, margin: str) -> dict:
+    return {"target": target, "value": round(value, 3), "met": met, "margin": margin}
+
+
 def _targets(medians: list[dict], fits: list[dict]) -> list[dict]:
     out = []
+    for step, limit in PACK_TARGETS.items():
+        m = _find(medians, "after", step, 0)
+        if m:
+            sec = m["times"]["total"]
+            out.append(
+                _target(f"{STEP_TITLES[step]} in under {limit:g} s", sec, sec < limit,
+                        f"{sec:.1f} s against {limit:g} s ({sec / limit:.0%} of the limit)")
+            )  # fmt: skip
     toolkit = _find(medians, "after", "participants", TARGET_ROWS)
     bare = _find(medians, "after", "baseline", TARGET_ROWS)
-    if toolkit:
-        seconds = toolkit["times"]["total"]
+    analyses = _find(medians, "after", "analyses", TARGET_ROWS)
+    if toolkit and analyses:
+        sec = toolkit["times"]["validate"] + analyses["times"]["process"]
         out.append(
-            {
-                "target": f"1 million participants validated and funnel computed in under {TARGET_SECONDS:g} s",
-                "value": seconds,
-                "met": seconds < TARGET_SECONDS,
-                "margin": f"{seconds:.1f} s against {TARGET_SECONDS:g} s ({seconds / TARGET_SECONDS:.0%} of the limit)",
-            }
-        )
+            _target(
+                f"1 million participants: validate and process metrics in under {TARGET_SECONDS:g} s", sec,
+                sec < TARGET_SECONDS,
+                f"{sec:.1f} s (validate {toolkit['times']['validate']:.1f} s + process metrics "
+                f"{analyses['times']['process']:.1f} s; year-end projection apart, see below) against "
+                f"{TARGET_SECONDS:g} s",
+            )
+        )  # fmt: skip
+    if toolkit:
+        sec = toolkit["times"]["total"]
+        out.append(
+            _target(f"1 million participants validated and funnel computed in under {TARGET_SECONDS:g} s", sec,
+                    sec < TARGET_SECONDS, f"{sec:.1f} s against {TARGET_SECONDS:g} s ({sec / TARGET_SECONDS:.0%} of the limit)")
+        )  # fmt: skip
     if toolkit and bare:
         ratio = toolkit["times"]["total"] / bare["times"]["total"]
         out.append(
-            {
-                "target": f"within {TARGET_RATIO:g}x the bare baseline at 1 million participants",
-                "value": round(ratio, 2),
-                "met": ratio <= TARGET_RATIO,
-                "margin": f"{ratio:.2f}x against {TARGET_RATIO:g}x",
-            }
-        )
+            _target(f"within {TARGET_RATIO:g}x the bare baseline at 1 million participants (validate + funnel)",
+                    ratio, ratio <= TARGET_RATIO, f"{ratio:.2f}x against {TARGET_RATIO:g}x")
+        )  # fmt: skip
+    imp = _find(medians, "after", "impact", IMPACT_ROWS)
+    if imp and imp.get("pool") == IMPACT_POOL:
+        sec = imp["times"]["weighting"]
+        gib = imp["peaks"]["doubly_robust"] / 1024
+        out.append(
+            _target("1 million participants x 10 million pool: propensity estimation and weighting in under 2 minutes",
+                    sec, sec < IMPACT_SECONDS,
+                    f"{sec:.1f} s (analysis frame, propensity model, IPW and doubly robust) against {IMPACT_SECONDS:g} s")
+        )  # fmt: skip
+        out.append(
+            _target("... with peak memory under 8 GiB", gib, gib < IMPACT_GIB,
+                    f"{gib:.2f} GiB peak resident memory up to the end of weighting against {IMPACT_GIB:g} GiB")
+        )  # fmt: skip
     for fit in fits:
-        if fit["label"] == "after" and fit["step"] in ("participants", "pool"):
-            worst = max(fit["exponent"], fit["exponent_largest_two"])
-            out.append(
-                {
-                    "target": f"{fit['step']}: cost growing no faster than linearly",
-                    "value": fit["exponent"],
-                    "met": worst <= TARGET_EXPONENT + 0.05,
-                    "margin": (
-                        f"exponent {fit['exponent']:.2f} over {_sizes(fit['sizes'])}, "
-                        f"{fit['exponent_largest_two']:.2f} between the two largest (limit {TARGET_EXPONENT:g}, "
-                        "with 0.05 allowed for timing noise)"
-                    ),
-                }
+        if fit["label"] != "after" or fit["step"] in ("baseline", "pool_baseline"):
+            continue
+        if fit["step"] in ("analyses", "impact") or fit["step"].endswith(": weighting"):
+            continue  # the totals and sums are shown by their parts
+        worst = max(fit["exponent"], fit["exponent_largest_two"])
+        exempt = fit["step"] in LINEAR_EXEMPT
+        out.append(
+            _target(
+                f"{fit['step']}: cost growing no faster than linearly" + (" (exempt: matching)" if exempt else ""),
+                fit["exponent"], exempt or worst <= TARGET_EXPONENT + 0.05,
+                f"exponent {fit['exponent']:.2f} over {_sizes(fit['sizes'])}, {fit['exponent_largest_two']:.2f} "
+                f"between the two largest (limit {TARGET_EXPONENT:g}, with 0.05 allowed for timing noise)",
             )
+        )  # fmt: skip
     return out
 
 
@@ -157,6 +217,12 @@ def _rows(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
 
 
+def _size(x: dict) -> str:
+    if not x["rows"]:
+        return "-"
+    return f"{x['rows']:,}" + (f" x {x['pool']:,}" if "pool" in x else "")
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     return lines + ["| " + " | ".join(r) + " |" for r in rows]
@@ -170,7 +236,7 @@ def write_markdown(result: dict, path: Path) -> None:
         kept = re.search(r"<!-- notes -->.*?<!-- /notes -->", path.read_text(encoding="utf-8"), re.S)
         notes = kept.group(0) if kept else ""
     out = [
-        "# Benchmarks: ingest and the process funnel at scale",
+        "# Benchmarks: from a council to the whole national programme",
         "",
         "Written by `python -m benchmarks.bench` (`make bench`); every number below is in `results.json`.",
         "",
@@ -200,13 +266,13 @@ def write_markdown(result: dict, path: Path) -> None:
             rows = [x for x in medians if x["label"] == label and x["step"] == step]
             if not rows:
                 continue
-            phases = [p for p in PHASES if p in rows[0]["times"]]
+            phases = list(rows[0]["times"])
             out += [f"### {title} ({label})", ""]
             out += _table(
                 ["rows", "runs", *phases, "range of total", "peak RSS MB", "of which imports MB"],
                 [
                     [
-                        f"{x['rows']:,}",
+                        _size(x),
                         str(x["runs"]),
                         *(f"{x['times'][p]:.2f}" for p in phases),
                         f"{x['total_min']:.2f} to {x['total_max']:.2f}",
@@ -217,6 +283,25 @@ def write_markdown(result: dict, path: Path) -> None:
                 ],
             )
             out.append("")
+            peaks = [x for x in rows if x.get("peaks")]
+            if peaks:
+                names = list(peaks[0]["peaks"])
+                out += ["Peak resident memory (MB) up to the end of each phase:", ""]
+                out += _table(
+                    ["rows", *names], [[_size(x), *(f"{x['peaks'][n]:.0f}" for n in names)] for x in peaks]
+                )
+                out.append("")
+            summed = [x for x in rows if x.get("step_seconds_summed_over_packs")]
+            if summed:
+                names = list(summed[0]["step_seconds_summed_over_packs"])
+                out += [
+                    "Seconds of each step, summed over the packs (packs run two at a time), first run:",
+                    "",
+                ]
+                out += _table(
+                    names, [[f"{x['step_seconds_summed_over_packs'][n]:.1f}" for n in names] for x in summed]
+                )
+                out.append("")
     ratios = []
     for x in medians:
         if x["label"] == "after" and x["step"] in ("participants", "pool"):
@@ -284,6 +369,21 @@ def write_markdown(result: dict, path: Path) -> None:
         "is `ru_maxrss` of the process, including the imports' share shown beside it.",
         "- The bare baseline reads the same CSV with `pandas.read_csv` defaults and computes the same funnel "
         "counts with masks and a `groupby`; its counts are checked equal to the toolkit's.",
+        "- Analyses and impact (`benchmarks/bench_analyses.py`) start from the same tables validated once and "
+        "stored as Parquet (as a run's validation cache holds them), so their times are the analyses' own. "
+        "`analyses` runs `process_results` (without targets: the year-end projection is timed apart, up to "
+        "100,000 participants), `equity_results` and `presented_tables` (disclosure control of every table a "
+        "decision paper can place) with every area in the data as the run's areas. `impact` builds the "
+        "analysis frame, fits the propensity model, runs IPW and doubly robust weighting (together: "
+        "`weighting`), the balance table after weighting, and matching 4:1 with replacement and 1:1 without; "
+        "its size is participants x comparison pool rows, and its growth is fitted against their sum.",
+        "- The pack steps (`benchmarks/bench_pack.py`) run `python -m evaluation report` on copies of every "
+        "shipped parameters file, with the default synthetic inputs, into `benchmarks/data/pack/reports`: "
+        "`pack_cold` after removing that folder, `pack_warm` unchanged, `pack_edit` after changing one "
+        "sentence of one paper's narrative (that parameters file only). Their peak memory is the largest "
+        "process of the run (the run or a worker). `render` renders the Rotherham 2026/27 decision paper "
+        "again from the built pack's results: context (with disclosure control), HTML, PDF.",
+        "- Growth: the slope of log median time against log rows, over every size (and over the two largest).",
         "",
     ]
     if notes:

@@ -109,7 +109,13 @@ def baseline(path: Path) -> dict:
 def pool(path: Path) -> dict:
     times, validated = _ingest(path, "comparison_pool", None)
     times["total"] = times["validate"]
-    counts = {"rows_in": validated.rows_in, "quarantined": validated.quarantined}  # type: ignore[attr-defined]
+    counts = {
+        "rows_in": validated.rows_in,  # type: ignore[attr-defined]
+        "quarantined": validated.quarantined,  # type: ignore[attr-defined]
+        # A file-level fault (such as more lines than an Excel sheet holds) refuses the file whole
+        # in a real run (``read_and_validate``); here every phase still runs, so it is measured.
+        "file_faults": sorted({f.rule for f in validated.findings if getattr(f, "severity", None) == "file"}),  # type: ignore[attr-defined]
+    }
     return {"times": times, "counts": counts}
 
 

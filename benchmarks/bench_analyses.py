@@ -1,0 +1,292 @@
+"""Measurements of the analyses, each in a fresh process: phases timed, peak memory after each.
+
+In: a step name and its inputs (validated tables stored by ``benchmarks.bench_data`` as
+Parquet, so that reading them is not what is measured). Out: one line of JSON on stdout: the
+wall time of each phase, the process's peak resident memory after each phase (``ru_maxrss``
+only grows, so each figure is the peak up to the end of that phase), and counts that show the
+work done.
+
+Steps:
+- ``analyses PARTICIPANTS``: the process metrics (``analyses.process.process_results``: funnel
+  by every grouping, quarterly and monthly series, durations, budget; without targets, so
+  without the year-end projections, which are timed apart up to ``PROJECTION_MAX_ROWS``),
+  the equity tables (``analyses.equity.equity_results``) and disclosure control of every table a
+  decision paper can place (``documents.build.presented_tables``, which runs
+  ``disclosure.protect``), for every participant row (a run whose areas are all the areas);
+- ``impact PARTICIPANTS POOL``: the analysis frame, the propensity model, inverse probability
+  and doubly robust weighting, balance after weighting, then matching 4:1 with replacement and
+  1:1 without; the raw tables are let go once the frame is built, as the estimators need only it;
+- ``area_baseline``: the area-level do-nothing baselines on the synthetic area statistics
+  (interrupted time series, difference-in-differences with its event study, synthetic control
+  with its placebos, the minimum detectable effect), both regions; their size is fixed by the
+  number of areas and survey periods, not by participants;
+- ``render REPORTS``: one document (the Rotherham 2026/27 decision paper) rendered again from a
+  built pack's results: context, HTML, PDF.
+
+Run by ``benchmarks.bench``; by hand: ``python -m benchmarks.bench_analyses impact P.parquet C.parquet``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+PERIOD_START = dt.date(2025, 4, 1)
+DATA_CUTOFF = dt.date(2026, 2, 15)
+PARAMS = ROOT / "params" / "south_yorkshire_2025-26.yaml"
+DOCUMENT_PARAMS = "rotherham_2026-27.yaml"
+# The year-end projection's bootstrap holds participants x 250 draws at a time (2.8 GB at 100,000
+# participants): at 1 million it would need about 25 GB, more than the machine has.
+PROJECTION_MAX_ROWS = 100_000
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+class Phases:
+    """Times and peak memory of consecutive phases."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self.peaks: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.times[name] = now - self._t
+        self.peaks[name] = round(peak_mb(), 1)
+        self._t = time.perf_counter()
+
+
+def _table(name: str, frame, path: str = ""):
+    import pandas as pd
+
+    from evaluation.data.validate import ValidatedTable
+
+    return ValidatedTable(name, path, frame, pd.DataFrame(columns=["rules", "reasons"]), [])
+
+
+def _small_inputs() -> dict:
+    """The default synthetic area statistics, budget and ward lookup, validated."""
+    from benchmarks import bench_data
+    from evaluation.data.validate import RuleContext, read_and_validate
+
+    folder = bench_data.ensure_inputs()
+    ctx = RuleContext(PERIOD_START, DATA_CUTOFF)
+    return {
+        name: read_and_validate(folder / f"{name}.csv", name, ctx=ctx)
+        for name in ("ward_lookup", "area_statistics", "budget")
+    }
+
+
+def _all_areas_params(codes: list[str]):
+    """The South Yorkshire parameters with every area in the data as the run's councils."""
+    from evaluation.params import load_params
+
+    params = load_params(PARAMS)
+    return params.model_copy(update={"area": params.area.model_copy(update={"councils": tuple(codes)})})
+
+
+def analyses(participants_path: Path) -> dict:
+    import pandas as pd
+
+    from evaluation.analyses.equity import equity_results
+    from evaluation.analyses.process import process_results
+    from evaluation.data.inputs import ValidatedInputs
+    from evaluation.documents.build import presented_tables
+    from evaluation.metrics.projection import project_year_end
+
+    small = _small_inputs()
+    ph = Phases()
+    part = pd.read_parquet(participants_path)
+    empty_pool = _table("comparison_pool", pd.DataFrame())
+    inputs = ValidatedInputs(
+        small["ward_lookup"],
+        _table("participants", part),
+        empty_pool,
+        small["area_statistics"],
+        small["budget"],
+    )
+    params = _all_areas_params(sorted(part["area_code"].dropna().unique()))
+    ph.done("load")
+    # Without targets, so without the year-end projections, which are measured on their own.
+    process = process_results(params.model_copy(update={"targets": []}), inputs)
+    ph.done("process")
+    if len(part) <= PROJECTION_MAX_ROWS:
+        for measure in ("starts", "job_outcomes"):
+            project_year_end(
+                part, measure=measure, data_cutoff=DATA_CUTOFF, period_end=params.period.end, target=1
+            )
+        ph.done("projection")
+    equity = equity_results(params, inputs)
+    ph.done("equity")
+    tabs = {f"process.{k}": v for k, v in process.tables.items()}
+    presented = presented_tables(params, tabs)
+    ph.done("disclosure")
+    ph.times["total"] = ph.times["process"] + ph.times["equity"] + ph.times["disclosure"]
+    if "projection" in ph.times:
+        ph.times["with_projection"] = ph.times["total"] + ph.times["projection"]
+    counts = {
+        "participants": len(part),
+        "process_tables": len(process.tables),
+        "equity_tables": len(equity.tables),
+        "equity_rows": int(sum(len(t) for t in equity.tables.values())),
+        "tables_protected": len(presented),
+        "referrals": int(process.figures["referrals"].value),
+    }
+    return {"times": ph.times, "peaks": ph.peaks, "counts": counts}
+
+
+def impact(participants_path: Path, pool_path: Path) -> dict:
+    import pandas as pd
+
+    from evaluation.metrics import impact as im
+
+    ph = Phases()
+    part = pd.read_parquet(participants_path)
+    pool = pd.read_parquet(pool_path)
+    codes = sorted(set(part["area_code"].dropna()) | set(pool["area_code"].dropna()))
+    ph.done("load")
+    frame = im.build_analysis_frame(part, pool, area_codes=codes, data_cutoff=DATA_CUTOFF)
+    del part, pool
+    gc.collect()
+    ph.done("frame")
+    model = im.propensity(frame)
+    ph.done("propensity")
+    ipw = im.ipw_att(frame, model)
+    ph.done("ipw")
+    dr = im.doubly_robust_att(frame, model)
+    ph.done("doubly_robust")
+    im.balance_table(frame, weights=dr.weights)
+    ph.done("balance")
+    nn4 = im.nearest_neighbour_att(frame, model)
+    ph.done("matching_4_to_1")
+    nn1 = im.nearest_neighbour_att(frame, model, replace=False)
+    ph.done("matching_1_to_1")
+    t = ph.times
+    t["weighting"] = t["frame"] + t["propensity"] + t["ipw"] + t["doubly_robust"]
+    t["matching"] = t["matching_4_to_1"] + t["matching_1_to_1"]
+    t["total"] = t["weighting"] + t["balance"] + t["matching"]
+    counts = {
+        "frame_rows": len(frame),
+        "treated": int((frame["treated"] == 1).sum()),
+        "design_columns": int(model.design.shape[1]),
+        "converged": bool(model.converged),
+        "att_ipw": ipw.att,
+        "att_dr": dr.att,
+        "att_matching_4_to_1": nn4.att,
+        "att_matching_1_to_1": nn1.att,
+    }
+    return {"times": t, "peaks": ph.peaks, "counts": counts}
+
+
+def area_baseline() -> dict:
+    from benchmarks.baseline_simulation import COMPARISON, REGIONS
+    from evaluation.metrics import baseline as bl
+
+    areas = _small_inputs()["area_statistics"].frame
+    ph = Phases()
+    estimates = 0
+    for codes, start in REGIONS.values():
+        bl.interrupted_time_series(areas, area_codes=codes, programme_start=start)
+        ph.done("its" if "its" not in ph.times else "its_2")
+        bl.difference_in_differences(
+            areas, treated_codes=codes, comparison_codes=COMPARISON, programme_start=start
+        )
+        bl.event_study(areas, treated_codes=codes, comparison_codes=COMPARISON, programme_start=start)
+        ph.done("did" if "did" not in ph.times else "did_2")
+        bl.synthetic_control(areas, treated_code=codes, donor_codes=COMPARISON, programme_start=start)
+        ph.done("synthetic_control" if "synthetic_control" not in ph.times else "synthetic_control_2")
+        bl.minimum_detectable_effect(
+            areas,
+            design="interrupted_time_series",
+            treated_codes=codes,
+            programme_start=start,
+        )
+        ph.done("mde" if "mde" not in ph.times else "mde_2")
+        estimates += 5
+    t = {
+        k: ph.times.get(k, 0) + ph.times.get(f"{k}_2", 0) for k in ("its", "did", "synthetic_control", "mde")
+    }
+    t["total"] = sum(t.values())
+    return {"times": t, "peaks": ph.peaks, "counts": {"areas_rows": len(areas), "estimates": estimates}}
+
+
+def render(reports: Path) -> dict:
+    import shutil
+    import tempfile
+
+    from evaluation.data.store import read_validated
+    from evaluation.data.summary import summary_rows
+    from evaluation.documents import build, context, render
+    from evaluation.params import load_params
+    from evaluation.pipeline import run
+    from evaluation.pipeline.manifest import provenance_for
+    from evaluation.published import process_charts
+    from evaluation.results import read_all
+
+    params_path = reports.parent / "params" / DOCUMENT_PARAMS
+    params = load_params(params_path)
+    area, period = run.pack_location(params_path)
+    work = reports / ".internal" / area / period
+    staging = Path(tempfile.mkdtemp(prefix="render-", dir=reports.parent))
+    try:
+        with run.source_date_epoch(params):
+            ph = Phases()
+            rows = summary_rows(read_validated(work / "validated").tables())
+            sections = read_all(work / "results")
+            provenance = provenance_for(params_path, params)
+            ph.done("load")
+            figures, qa, tabs, _ = build.merged(sections)
+            charts = process_charts(next(r for r in sections if r.section == "process"), params)
+            build.copy_assets(staging, charts)
+            ctx = context.decision_paper_context(
+                params=params, params_file=params_path, figures=figures,
+                presented=build.presented_tables(params, tabs), charts=charts, chart_href="charts",
+                qa=qa, validation_rows=rows, provenance=provenance, css_href="assets/print.css",
+            )  # fmt: skip
+            ph.done("context")
+            html = render.render_html("decision_paper.html.j2", ctx)
+            ph.done("html")
+            pdf = render.render_pdf(html, base=staging)
+            ph.done("pdf")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    t = ph.times
+    t["total"] = t["context"] + t["html"] + t["pdf"]
+    return {"times": t, "peaks": ph.peaks, "counts": {"html_bytes": len(html), "pdf_bytes": len(pdf)}}
+
+
+def main() -> None:
+    step, args = sys.argv[1], [Path(a) for a in sys.argv[2:]]
+    import pandas  # noqa: F401
+
+    import evaluation.metrics.impact
+
+    floor = peak_mb()
+    if step == "analyses":
+        out = analyses(args[0])
+    elif step == "impact":
+        out = impact(args[0], args[1])
+    elif step == "area_baseline":
+        out = area_baseline()
+    elif step == "render":
+        out = render(args[0])
+    else:
+        raise SystemExit(f"unknown step {step!r}")
+    import evaluation
+
+    out.update(peak_rss_mb=round(peak_mb(), 1), import_rss_mb=round(floor, 1), code=evaluation.__file__)
+    print(json.dumps(out, default=str))
+
+
+if __name__ == "__main__":
+    main()
