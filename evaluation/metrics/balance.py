@@ -136,8 +136,16 @@ def _pool_small_levels(values: pd.Series, is_t: np.ndarray, minimum: int) -> pd.
     """Pool levels with fewer than ``minimum`` treated or controls; if the pool is still too
     small, fold it into the most common level (named "<level> (and small groups)")."""
 
-    def counts(v: pd.Series) -> pd.DataFrame:
-        return pd.crosstab(v, is_t).reindex(columns=[False, True], fill_value=0)
+    def counts(v: pd.Series) -> pd.DataFrame:  # as pd.crosstab(v, is_t), by integer codes
+        codes, levels = pd.factorize(v, sort=True)
+        ok = codes >= 0
+        return pd.DataFrame(
+            {
+                False: np.bincount(codes[ok & ~is_t], minlength=len(levels)),
+                True: np.bincount(codes[ok & is_t], minlength=len(levels)),
+            },
+            index=pd.Index(levels, name=v.name),
+        )
 
     c = counts(values)
     small = c.index[c.min(axis=1) < minimum]
@@ -282,31 +290,76 @@ def c_statistic(score: np.ndarray, treated: np.ndarray) -> float:
     return float((ranks[treated].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
-def _design(formula: str, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _design(formula: str, frame: pd.DataFrame, *, default: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The outcome, the design matrix (float64, rows in order) and its column names.
 
-    A large frame with the default formula is built in blocks of rows into one array, from the
-    model specification learnt on rows that hold every level of every categorical covariate (the
-    same columns as the whole frame gives, as the default formula has no transform that learns
-    from the data); building it whole would hold the design twice, as columns then as one array.
+    A large frame with the default formula is built directly into one array, block by block,
+    from formulaic's model specification learnt on rows that hold every level of every
+    categorical covariate (the same columns as the whole frame gives, as the default formula
+    has no transform that learns from the data), and checked equal to formulaic's own matrix
+    on those rows; building it through formulaic would hold the design twice and take minutes
+    for ten million rows.
     """
-    if len(frame) <= DESIGN_BLOCK or formula != default_formula(frame):
+    if len(frame) <= DESIGN_BLOCK or not default:
         y, x = model_matrix(formula, frame, na_action="raise")
         return y.iloc[:, 0].to_numpy(dtype=float), x.to_numpy(dtype=float), list(x.columns)
-    firsts = np.unique(
-        np.concatenate([np.unique(pd.factorize(frame[c])[0], return_index=True)[1] for c in CATEGORICAL])
-    )
-    _, spec_sample = model_matrix(formula, frame.iloc[firsts], na_action="raise")
-    spec = spec_sample.model_spec
-    if spec.transform_state:  # pragma: no cover - the default formula has no stateful transform
+    codes = {c: pd.factorize(frame[c]) for c in CATEGORICAL}
+    if any((codes[c][0] < 0).any() for c in CATEGORICAL):  # missing categories: formulaic says so
+        model_matrix(formula, frame, na_action="raise")
+    firsts = np.unique(np.concatenate([np.unique(codes[c][0], return_index=True)[1] for c in CATEGORICAL]))
+    _, sample = model_matrix(formula, frame.iloc[firsts], na_action="raise")
+    names = list(sample.model_spec.column_names)
+    columns = _design_columns(names, frame, codes)
+    if (
+        sample.model_spec.transform_state
+        or columns is None
+        or not np.array_equal(_fill_design(columns, firsts, len(names)), sample.to_numpy(dtype=float))
+    ):  # pragma: no cover - the default formula is built by hand exactly as formulaic builds it
         y, x = model_matrix(formula, frame, na_action="raise")
         return y.iloc[:, 0].to_numpy(dtype=float), x.to_numpy(dtype=float), list(x.columns)
-    names = list(spec.column_names)
     design = np.empty((len(frame), len(names)))
-    for s in range(0, len(frame), DESIGN_BLOCK):
-        block = spec.get_model_matrix(frame.iloc[s : s + DESIGN_BLOCK], output="numpy")
-        design[s : s + len(block)] = block
+    for s in range(0, len(frame), DESIGN_BLOCK // 16):
+        rows = np.arange(s, min(s + DESIGN_BLOCK // 16, len(frame)))
+        design[rows[0] : rows[-1] + 1] = _fill_design(columns, rows, len(names))
     return frame["treated"].to_numpy(dtype=float), design, names
+
+
+def _design_columns(names: list[str], frame: pd.DataFrame, codes: dict) -> list | None:
+    """How to make each design column: ("one",), ("num", values), ("square", values) or
+    ("level", codes, code); None for a column name this does not know."""
+    out: list = []
+    for name in names:
+        if name == "Intercept":
+            out.append(("one",))
+        elif name == "I(age ** 2)":
+            out.append(("square", frame["age"].to_numpy(dtype=float)))
+        elif name.startswith("C(") and ")[T." in name and name.endswith("]"):
+            col, level = name[2:].split(")[T.", 1)
+            if col not in codes:
+                return None
+            found = np.flatnonzero(np.asarray(codes[col][1], dtype=object) == level[:-1])
+            if len(found) != 1:
+                return None
+            out.append(("level", codes[col][0], int(found[0])))
+        elif name in frame.columns and pd.api.types.is_numeric_dtype(frame[name]):
+            out.append(("num", frame[name].to_numpy(dtype=float)))
+        else:
+            return None
+    return out
+
+
+def _fill_design(columns: list, rows: np.ndarray, k: int) -> np.ndarray:
+    block = np.empty((len(rows), k))
+    for j, how in enumerate(columns):
+        if how[0] == "one":
+            block[:, j] = 1.0
+        elif how[0] == "num":
+            block[:, j] = how[1][rows]
+        elif how[0] == "square":
+            block[:, j] = how[1][rows] ** 2
+        else:
+            block[:, j] = how[1][rows] == how[2]
+    return block
 
 
 def _compact(design: np.ndarray, keep: list[int]) -> np.ndarray:
@@ -340,8 +393,9 @@ def propensity(frame: pd.DataFrame, *, formula: str | None = None) -> Propensity
             f"the analysis frame has {treated} participants and {len(frame) - treated} comparison pool "
             "members; a propensity model needs both (check the area codes and the data cut-off)"
         )
+    default = formula is None
     formula = formula or default_formula(frame)
-    t, design, names = _design(formula, frame)
+    t, design, names = _design(formula, frame, default=default)
     keep = independent_positions(design)
     dropped = [c for i, c in enumerate(names) if i not in set(keep)]
     design = _compact(design, keep)
