@@ -33,7 +33,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import bench_data, bench_pack
+from benchmarks import bench_analyses, bench_data, bench_pack
 from benchmarks.bench_report import summarise, write_markdown
 
 HERE = Path(__file__).parent
@@ -43,6 +43,12 @@ REPORT = HERE / "results.md"
 PARTICIPANT_SIZES = (10_000, 100_000, 1_000_000)
 POOL_SIZES = (100_000, 1_000_000, 10_000_000)
 STEP_TIMEOUT = 3600
+# OpenBLAS starts a thread per core in every process. On two cores shared with other work (and
+# with the pack's two workers at once) those threads wait on each other: a cross-product of a
+# million rows took 5 to 9 s with two threads against 0.3 to 0.5 s with one, on the same loaded
+# machine. Every step runs with one BLAS thread; ``pack_cold_blas_default`` measures the pack
+# once more as shipped, with OpenBLAS's default, to show the difference.
+BLAS_THREADS = 1
 
 
 def _machine() -> dict:
@@ -82,9 +88,13 @@ def _load() -> list[float]:
 
 def _run(
     step: str, path: Path | None, *, pythonpath: str | None, wards: Path | None, module: str = "bench_steps",
-    extra: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (), blas_threads: int | None = BLAS_THREADS,
 ) -> dict:  # fmt: skip
     env = dict(os.environ)
+    if blas_threads is None:
+        env.pop("OPENBLAS_NUM_THREADS", None)
+    else:
+        env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
     cwd = ROOT
     if pythonpath:  # run from that folder, so that its evaluation package comes first on sys.path
         env["PYTHONPATH"] = pythonpath + os.pathsep + str(ROOT)
@@ -126,6 +136,10 @@ def plan_for(
                     "validated": [("participants", rows)],
                 }
             )
+        for rows in participant_sizes:
+            if rows <= bench_analyses.PROJECTION_MAX_ROWS:  # once: 55 s at 100,000, memory grows with rows
+                plan.append({"step": "projection", "module": "bench_analyses", "rows": rows, "once": True,
+                             "validated": [("participants", rows)]})  # fmt: skip
         for rows, pool in zip(participant_sizes, pool_sizes, strict=False):
             plan.append(
                 {"step": "impact", "module": "bench_analyses", "rows": rows, "pool": pool,
@@ -135,6 +149,16 @@ def plan_for(
     if pack:
         for step in ("cold", "warm", "edit"):
             plan.append({"step": f"pack_{step}", "module": "bench_pack", "arg": step, "rows": 0})
+        plan.append(
+            {
+                "step": "pack_cold_blas_default",
+                "module": "bench_pack",
+                "arg": "cold",
+                "rows": 0,
+                "blas": None,
+                "once": True,
+            }
+        )
         plan.append({"step": "render", "module": "bench_analyses", "rows": 0, "arg_path": bench_pack.REPORTS})
     return plan
 
@@ -150,7 +174,8 @@ def _one(item: dict, *, pythonpath: str | None, wards: Path) -> dict:
         paths = [str(bench_data.ensure_validated(t, r)) for t, r in item["validated"]]
         return _run(item["step"], None, pythonpath=pythonpath, wards=None, module=module, extra=tuple(paths))
     if "arg" in item:
-        return _run(item["arg"], None, pythonpath=pythonpath, wards=None, module=module)
+        blas = item.get("blas", BLAS_THREADS)
+        return _run(item["arg"], None, pythonpath=pythonpath, wards=None, module=module, blas_threads=blas)
     extra = (str(item["arg_path"]),) if "arg_path" in item else ()
     return _run(item["step"], None, pythonpath=pythonpath, wards=None, module=module, extra=extra)
 
@@ -178,6 +203,8 @@ def measure(
         bench_data.ensure_inputs()
     for repeat in range(repeats):
         for item in plan:
+            if item.get("once") and repeat > 0:
+                continue
             load = _load()
             out = _one(item, pythonpath=pythonpath, wards=wards)
             out.update(label=label, step=item["step"], rows=item["rows"], repeat=repeat, load_before=load)

@@ -9,10 +9,12 @@ work done.
 Steps:
 - ``analyses PARTICIPANTS``: the process metrics (``analyses.process.process_results``: funnel
   by every grouping, quarterly and monthly series, durations, budget; without targets, so
-  without the year-end projections, which are timed apart up to ``PROJECTION_MAX_ROWS``),
+  without the year-end projections, which ``projection`` times apart),
   the equity tables (``analyses.equity.equity_results``) and disclosure control of every table a
   decision paper can place (``documents.build.presented_tables``, which runs
   ``disclosure.protect``), for every participant row (a run whose areas are all the areas);
+- ``projection PARTICIPANTS``: the year-end projections of starts and job outcomes (run only up
+  to ``PROJECTION_MAX_ROWS`` participants);
 - ``impact PARTICIPANTS POOL``: the analysis frame, the propensity model, inverse probability
   and doubly robust weighting, balance after weighting, then matching 4:1 with replacement and
   1:1 without; the raw tables are let go once the frame is built, as the estimators need only it;
@@ -102,7 +104,6 @@ def analyses(participants_path: Path) -> dict:
     from evaluation.analyses.process import process_results
     from evaluation.data.inputs import ValidatedInputs
     from evaluation.documents.build import presented_tables
-    from evaluation.metrics.projection import project_year_end
 
     small = _small_inputs()
     ph = Phases()
@@ -120,20 +121,12 @@ def analyses(participants_path: Path) -> dict:
     # Without targets, so without the year-end projections, which are measured on their own.
     process = process_results(params.model_copy(update={"targets": []}), inputs)
     ph.done("process")
-    if len(part) <= PROJECTION_MAX_ROWS:
-        for measure in ("starts", "job_outcomes"):
-            project_year_end(
-                part, measure=measure, data_cutoff=DATA_CUTOFF, period_end=params.period.end, target=1
-            )
-        ph.done("projection")
     equity = equity_results(params, inputs)
     ph.done("equity")
     tabs = {f"process.{k}": v for k, v in process.tables.items()}
     presented = presented_tables(params, tabs)
     ph.done("disclosure")
     ph.times["total"] = ph.times["process"] + ph.times["equity"] + ph.times["disclosure"]
-    if "projection" in ph.times:
-        ph.times["with_projection"] = ph.times["total"] + ph.times["projection"]
     counts = {
         "participants": len(part),
         "process_tables": len(process.tables),
@@ -143,6 +136,22 @@ def analyses(participants_path: Path) -> dict:
         "referrals": int(process.figures["referrals"].value),
     }
     return {"times": ph.times, "peaks": ph.peaks, "counts": counts}
+
+
+def projection(participants_path: Path) -> dict:
+    """The year-end projections of starts and of job outcomes (2,000 draws each), every row."""
+    import pandas as pd
+
+    from evaluation.metrics.projection import project_year_end
+
+    ph = Phases()
+    part = pd.read_parquet(participants_path)
+    ph.done("load")
+    for measure in ("starts", "job_outcomes"):
+        project_year_end(part, measure=measure, data_cutoff=DATA_CUTOFF, period_end=dt.date(2026, 3, 31))
+        ph.done(measure)
+    ph.times["total"] = ph.times["starts"] + ph.times["job_outcomes"]
+    return {"times": ph.times, "peaks": ph.peaks, "counts": {"participants": len(part)}}
 
 
 def impact(participants_path: Path, pool_path: Path) -> dict:
@@ -274,6 +283,8 @@ def main() -> None:
     floor = peak_mb()
     if step == "analyses":
         out = analyses(args[0])
+    elif step == "projection":
+        out = projection(args[0])
     elif step == "impact":
         out = impact(args[0], args[1])
     elif step == "area_baseline":

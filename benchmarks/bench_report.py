@@ -26,15 +26,18 @@ STEP_TITLES = {
 PHASES = ("read", "parse", "rules", "validate", "funnel", "total")
 STEP_TITLES |= {
     "analyses": "Toolkit: process metrics, equity tables and disclosure control, every participant row",
+    "projection": "Toolkit: year-end projections of starts and job outcomes (2,000 draws each), run once",
     "impact": "Toolkit: participant-level impact (participants x comparison pool)",
     "area_baseline": "Toolkit: area-level do-nothing baselines (both regions, synthetic area statistics)",
     "pack_cold": "Whole default pack from a cold start (every params file, every document)",
     "pack_warm": "Whole default pack rerun, nothing changed",
     "pack_edit": "One paper re-rendered after a narrative edit (Rotherham 2026/27)",
+    "pack_cold_blas_default": "Whole default pack from a cold start, OpenBLAS with its default threads (as shipped)",
     "render": "One document rendered (Rotherham 2026/27 decision paper) from a built pack's results",
 }
 GROWTH_PHASES = {
-    "analyses": ("process", "equity", "disclosure", "projection"),
+    "analyses": ("process", "equity", "disclosure"),
+    "projection": ("starts", "job_outcomes"),
     "impact": ("frame", "propensity", "ipw", "doubly_robust", "weighting", "balance", "matching"),
 }
 LINEAR_EXEMPT = ("impact: matching",)  # matching may grow faster than linearly (the issue says so)
@@ -383,6 +386,8 @@ def write_markdown(result: dict, path: Path) -> None:
         "sentence of one paper's narrative (that parameters file only). Their peak memory is the largest "
         "process of the run (the run or a worker). `render` renders the Rotherham 2026/27 decision paper "
         "again from the built pack's results: context (with disclosure control), HTML, PDF.",
+        "- Every step runs with `OPENBLAS_NUM_THREADS=1` (see `BLAS_THREADS` in `bench.py`) except "
+        "`pack_cold_blas_default`, which runs the pack as shipped.",
         "- Growth: the slope of log median time against log rows, over every size (and over the two largest).",
         "",
     ]
