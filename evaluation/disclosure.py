@@ -20,10 +20,12 @@ from evaluation.params import Disclosure
 CONFIDENTIAL = "[c]"
 NOT_AVAILABLE = "[x]"
 NOT_APPLICABLE = "[z]"
+LOW = "[low]"
 LEGEND = {
     CONFIDENTIAL: "confidential: withheld to protect people from being identified",
     NOT_AVAILABLE: "not available",
     NOT_APPLICABLE: "not applicable",
+    LOW: "low: more than zero, but rounds to zero at the precision shown",
 }
 
 
@@ -90,10 +92,21 @@ def protect(
     row_label = (lambda i: str(frame.loc[i, label])) if label else (lambda i: str(i + 1))
     for col in counts:
         primary = _primary(frame[col], rule)
-        mask[col] |= primary
+        # A cell already marked [c] was withheld by the pack-level solve (see
+        # disclosure_linked): it stays withheld here and counts as withheld for what follows.
+        linked = frame[col].map(lambda v: isinstance(v, str) and v == CONFIDENTIAL).astype(bool)
+        mask[col] |= primary | linked
         for i in frame.index[primary]:
             reasons.append(
                 {"row": row_label(i), "column": col, "reason": f"primary: count below {rule.threshold}"}
+            )
+        for i in frame.index[linked]:
+            reasons.append(
+                {
+                    "row": row_label(i),
+                    "column": col,
+                    "reason": "secondary: protects a withheld cell from subtraction, in this table or another of the pack",
+                }
             )
     if rule.secondary:
         keys = [group_by] if isinstance(group_by, str) else list(group_by or ())

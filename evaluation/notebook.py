@@ -6,18 +6,28 @@ Keeps notebooks thin: one parameters cell, then single calls between markdown ce
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from evaluation.data.inputs import ValidatedInputs
 from evaluation.data.store import read_validated
+from evaluation.disclosure_linked import (
+    Key,
+    linked_sections,
+    mark,
+    read_withheld,
+    section_tables,
+    withheld_keys,
+    write_withheld,
+)
 from evaluation.params import Params, load_params
-from evaluation.published import baseline_charts, impact_charts, process_charts, protect_table
+from evaluation.published import baseline_charts, equity_charts, impact_charts, process_charts, protect_table
 from evaluation.results import ChartFile, Results, write_results
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Run:
     """One run as a notebook sees it: checked parameters and the validated inputs."""
 
@@ -34,6 +44,21 @@ class Run:
         )
         print(f"Parameters: {self.params_file}")
 
+    @cached_property
+    def withheld(self) -> dict[Key, str]:
+        """Cells the whole pack withholds (disclosure_linked), solved once per run and kept in the
+        run's folder, so every notebook shows what the documents show."""
+        path = self.work_dir / "disclosure" / "withheld.json"
+        if path.exists():
+            return read_withheld(path)
+        from evaluation.analyses.equity import equity_results
+        from evaluation.analyses.process import process_results
+
+        sections = [process_results(self.params, self.inputs), equity_results(self.params, self.inputs)]
+        keys = withheld_keys(section_tables(sections), self.params.disclosure)
+        write_withheld(keys, path)
+        return keys
+
     def write(self, results: Results) -> Path:
         return write_results(results, self.work_dir / "results")
 
@@ -47,12 +72,16 @@ class Run:
             return
         for col, value in where.items():
             table = table[table[col] == value]
-        show(protect_table(name, table, self.params.disclosure).frame)
+        rule = self.params.disclosure
+        show(protect_table(name, mark(name, table, self.withheld, rule), rule).frame)
 
     def show_chart(self, results: Results, name: str) -> None:
         """Display a chart as documents draw it: from protected tables, with its alt text."""
+        results = linked_sections([results], self.withheld, self.params.disclosure)[0]
         if results.section == "impact":
             made = impact_charts(results)
+        elif results.section == "equity":
+            made = equity_charts(results, self.params)
         elif results.section == "baseline":
             made = baseline_charts(results, self.params)
         else:

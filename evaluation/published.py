@@ -184,6 +184,36 @@ def impact_charts(impact: Results) -> dict[str, ChartFile]:
     return {c.name: ChartFile(c.name, c.title, c.svg, c.alt_text, c.data) for c in made}
 
 
+# Characteristics whose job outcome rates are charted (the Equalities Analysis and its notebook).
+EQUITY_CHARTS = (
+    ("age_band", "age band"),
+    ("sex", "sex"),
+    ("disability", "disability"),
+    ("ethnic_group", "ethnic group (broad)"),
+)
+
+
+def equity_charts(equity: Results, params: Params) -> dict[str, ChartFile]:
+    """Job outcome rates by group with their intervals, one chart per charted characteristic,
+    drawn from the protected table: a withheld rate is left out and named in the alt text."""
+    outcomes = equity.tables.get("outcomes")
+    if outcomes is None:
+        return {}
+    made = []
+    for grouping, label in EQUITY_CHARTS:
+        part = outcomes[(outcomes["grouping"] == grouping) & (outcomes["stage"] == "job_outcomes")]
+        if part.empty:
+            continue
+        table = numeric(protect_table(f"equity_{grouping}", part, params.disclosure))
+        chart = charts.rates_chart(
+            table.assign(grouping=label),  # the alt text says "by age band", not "by age_band"
+            title=f"Job outcome rate by {label}",
+            value_label="Evidenced job outcomes as a share of starts",
+        )
+        made.append((f"rates_{grouping}", chart))
+    return {name: ChartFile(name, c.title, c.svg, c.alt_text, c.data) for name, c in made}
+
+
 def baseline_charts(baseline: Results, params: Params) -> dict[str, ChartFile]:
     """Observed against do-nothing, the event study and the synthetic control gaps, as far as each
     method could be estimated. Their tables are survey estimates for whole areas, not counts of

@@ -25,6 +25,9 @@ def test_uk_formats() -> None:
     assert formatting.money(10_000_000, short=True) == "£10m"
     assert formatting.percent(307 / 575) == "53.4%"
     assert formatting.percent(307 / 575, 0) == "53%"
+    # GSS [low]: above zero but printing as zero; zero itself prints as zero.
+    assert formatting.percent(1 / 4000) == "[low]" and formatting.percent(0.0) == "0.0%"
+    assert formatting.percent(1 / 1500) == "0.1%" and formatting.percent(1 / 400, 0) == "[low]"
     assert formatting.count(46600) == "46,600"
     assert formatting.financial_year(2025) == "2025/26"
 

@@ -13,7 +13,7 @@ from evaluation.data.reference import ons_areas
 from evaluation.documents import context, render, tables
 from evaluation.figures import FigureRegister
 from evaluation.params import Params
-from evaluation.published import baseline_charts, impact_charts, process_charts
+from evaluation.published import baseline_charts, equity_charts, impact_charts, process_charts
 from evaluation.results import Results
 
 
@@ -140,8 +140,9 @@ def build_return(params: Params, sections: list[Results], participants, pack: Pa
     from evaluation.documents.returns import return_tables, write_return
 
     process = next(r for r in sections if r.section == "process")
+    equity = next((r for r in sections if r.section == "equity"), None)
     mine = participants[participants["area_code"].isin(params.area_codes)]
-    return write_return(return_tables(process, mine, params), params, pack)
+    return write_return(return_tables(process, mine, params, equity), params, pack)
 
 
 def build_equalities_analysis(
@@ -155,11 +156,13 @@ def build_equalities_analysis(
     """The Equalities Analysis (Part A screening, Part B analysis and actions) as HTML and PDF."""
     figures, qa, _, _ = merged(sections)
     equity = next(r for r in sections if r.section == "equity")
-    copy_assets(pack, {})
+    charts = equity_charts(equity, params)
+    copy_assets(pack, charts)
     ctx = context.equalities_context(
         params=params,
         params_file=params_file,
         figures=figures,
+        charts=charts,
         equity_tables=equity.tables,
         notes=equity.notes,
         qa=qa,

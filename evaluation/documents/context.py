@@ -263,8 +263,11 @@ def equalities_context(
     validation_rows: list[dict],
     provenance: Provenance,
     css_href: str,
+    charts: dict[str, ChartFile] | None = None,
 ) -> dict:
-    """Context of the Equalities Analysis: Part A screening and Part B analysis with actions."""
+    """Context of the Equalities Analysis: Part A screening and Part B analysis with actions
+    (``charts``: job outcome rates by group, by name, placed after their characteristic's table)."""
+    charts = charts or {}
     rule = params.disclosure
     use = FigureUse(figures)
     file = str(params_file)
@@ -302,7 +305,7 @@ def equalities_context(
         params=params,
         figures=figures,
         presented=presented,
-        charts={},
+        charts=charts,
         chart_href="charts",
         qa=qa,
         validation_rows=validation_rows,
@@ -322,7 +325,11 @@ def equalities_context(
         },
         method=notes.get("method", ""),
         representation=presented.get("representation"),
-        characteristic_tables=[presented[k] for k in presented if k.startswith("equity_")],
+        characteristic_tables=[
+            {"table": presented[k], "chart": f"rates_{k.removeprefix('equity_')}"}
+            for k in presented
+            if k.startswith("equity_")
+        ],
         actions=list(equity_tables["actions"]["action"]) if "actions" in equity_tables else [],
     )
     return ctx

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from evaluation.disclosure import CONFIDENTIAL
+from evaluation.disclosure import CONFIDENTIAL, LOW
 from evaluation.figures import Figure
 
 
@@ -40,8 +40,9 @@ def money(value: float, *, short: bool = False) -> str:
 
 
 def percent(value: float, decimals: int = 1) -> str:
-    """A proportion (0 to 1) as 53.4%."""
-    return f"{100 * value:.{decimals}f}%"
+    """A proportion (0 to 1) as 53.4%; [low] where it is above zero but would print as 0.0%."""
+    text = f"{100 * value:.{decimals}f}%"
+    return LOW if value > 0 and float(text[:-1]) == 0 else text
 
 
 def financial_year(start_year: int) -> str:

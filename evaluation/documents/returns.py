@@ -58,8 +58,7 @@ def _counts_by_cohort(participants: pd.DataFrame) -> pd.DataFrame:
             members = people[people[grouping] == group]
             rows.append(
                 {
-                    "grouping": equity_groups.LABELS[grouping][0].upper()
-                    + equity_groups.LABELS[grouping][1:],
+                    "grouping": _label(grouping),
                     "group": str(group),
                     "starts": int(members["started"].sum()),
                     "job_outcomes": int(members["job"].sum()),
@@ -68,8 +67,30 @@ def _counts_by_cohort(participants: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def return_tables(process: Results, participants: pd.DataFrame, params: Params) -> list[ReturnTable]:
-    """The three tables of the return, each protected by the run's disclosure rule."""
+def _label(grouping: str) -> str:
+    return equity_groups.LABELS[grouping][0].upper() + equity_groups.LABELS[grouping][1:]
+
+
+def cohort_counts(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Table 2 from the equity results' outcomes (k of the starts and job outcome stages), so that
+    it carries every cell the pack withholds (disclosure_linked) and shows the same numbers."""
+    rows = outcomes[outcomes["grouping"].isin(COHORT_GROUPINGS)]
+    starts = rows[rows["stage"] == "starts"][["grouping", "group", "k"]].rename(columns={"k": "starts"})
+    jobs = rows[rows["stage"] == "job_outcomes"][["grouping", "group", "k"]].rename(
+        columns={"k": "job_outcomes"}
+    )
+    table = starts.merge(jobs, on=["grouping", "group"], how="left", sort=False)
+    order = {g: i for i, g in enumerate(COHORT_GROUPINGS)}
+    table = table.sort_values("grouping", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return table.assign(grouping=table["grouping"].map(_label), group=table["group"].astype(str))
+
+
+def return_tables(
+    process: Results, participants: pd.DataFrame, params: Params, equity: Results | None = None
+) -> list[ReturnTable]:
+    """The three tables of the return, each protected by the run's disclosure rule. Table 2 comes
+    from the equity results where the run has them (as the pipeline's do, marked with what the
+    pack withholds), else is counted from the participants."""
     rule = params.disclosure
     quarterly = process.tables["quarterly"]
     counts = ("referrals", "starts", "job_outcomes", "sustained_13w", "sustained_26w")
@@ -77,7 +98,10 @@ def return_tables(process: Results, participants: pd.DataFrame, params: Params) 
     t1 = protect(
         quarterly, name="dwp_table_1", counts=counts, group_by="area_code", label="quarter", rule=rule
     )
-    t2 = protect_table("dwp_table_2", _counts_by_cohort(participants), rule)
+    by_cohort = (
+        cohort_counts(equity.tables["outcomes"]) if equity is not None else _counts_by_cohort(participants)
+    )
+    t2 = protect_table("dwp_table_2", by_cohort, rule)
     budget = process.tables["budget"]
     spend = (
         budget.groupby(["area_code", "strand"], sort=True)[["budgeted", "spend_to_date"]]

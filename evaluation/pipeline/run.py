@@ -28,6 +28,7 @@ from rich.console import Console
 from evaluation.data.inputs import ValidatedInputs, load_inputs
 from evaluation.data.store import read_validated, write_validated
 from evaluation.data.summary import summary_rows, write_quarantine
+from evaluation.disclosure_linked import published_sections
 from evaluation.errors import EvaluationError, ParamsError, PipelineError
 from evaluation.params import Params, load_params, resolve_input
 from evaluation.pipeline import cache
@@ -195,7 +196,7 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
                 json.dumps(rows, indent=2) + "\n", encoding="utf-8"
             )
             t = time.perf_counter()
-            sections = read_all(work / "results")
+            sections = published_sections(read_all(work / "results"), params.disclosure, work)
             provenance = provenance_for(params_path, params)
             if "decision_paper" in params.documents:
                 build_decision_paper(params, params_path, sections, rows, provenance, staging)
