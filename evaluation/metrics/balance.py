@@ -101,16 +101,20 @@ def build_analysis_frame(
         raise ValueError(f"follow_up_days must be one of {sorted(POOL_OUTCOMES)}, got {follow_up_days}")
     codes = list(area_codes)
     last = pd.Timestamp(data_cutoff) - pd.Timedelta(days=follow_up_days)
-    p = participants[participants["area_code"].isin(codes)]
-    start = pd.to_datetime(p["start_date"])
-    p = p[(start.notna() & (start <= last)).to_numpy()]
+    # Each table filtered once (each filter of a pool of millions is a copy of it).
+    start = pd.to_datetime(participants["start_date"])
+    p = participants[(participants["area_code"].isin(codes) & start.notna() & (start <= last)).to_numpy()]
     start = pd.to_datetime(p["start_date"])
     job_days = (pd.to_datetime(p["job_start_date"]) - start).dt.days
     y1 = p["job_evidenced"].fillna(False).astype(bool) & job_days.notna() & (job_days <= follow_up_days)
-    c = pool[pool["area_code"].isin(codes)]
-    c = c[(pd.to_datetime(c["entry_date"]) <= last).to_numpy()]
     outcome_col = POOL_OUTCOMES[follow_up_days]
-    c = c[c[outcome_col].notna().to_numpy()]
+    c = pool[
+        (
+            pool["area_code"].isin(codes)
+            & (pd.to_datetime(pool["entry_date"]) <= last)
+            & pool[outcome_col].notna()
+        ).to_numpy()
+    ]
     treated = _covariates(p, start)
     treated.insert(0, "unit_id", p["participant_id"].astype(str).to_numpy())
     treated.insert(1, "treated", 1)
