@@ -35,6 +35,15 @@ def _main(
     _state["debug"] = debug
 
 
+def _interrupted(err: KeyboardInterrupt) -> None:
+    """Ctrl-C: every pack is swapped in whole or not at all, so the packs being built were not
+    published; their staging folders were removed and the lock released on the way out."""
+    text = str(err)
+    where = f"{text[:1].upper()}{text[1:]}; " if text else "Interrupted; "
+    err_console.print(f"{where}no pack was replaced.", markup=False, soft_wrap=True)
+    raise typer.Exit(code=130)
+
+
 def _fail(err: EvaluationError) -> None:
     if _state["debug"]:
         raise err
@@ -146,6 +155,8 @@ def report(
         ok = run_report(files, reports, console=console, jobs=jobs, force=force)
     except EvaluationError as err:
         _fail(err)
+    except KeyboardInterrupt as err:
+        _interrupted(err)
     if not ok:
         raise typer.Exit(code=1)
 
@@ -161,6 +172,8 @@ def verify(
         result = verify_pack(pack)
     except EvaluationError as err:
         _fail(err)
+    except KeyboardInterrupt as err:
+        _interrupted(err)
     for item in result.changed_inputs:
         console.print(f"[red]input changed since the pack was made:[/] {item}")
     for name in result.identical:

@@ -27,10 +27,29 @@ def staged_folder(final: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     old = final.parent / f".{final.name}.old-{os.getpid()}"
-    if final.exists():
-        os.replace(final, old)
-    os.replace(staging, final)
+    try:
+        if final.exists():
+            os.replace(final, old)
+        os.replace(staging, final)
+    except BaseException:
+        if old.exists() and not final.exists():
+            os.replace(old, final)  # the previous pack back under its name
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def restore_or_clear(reports: Path) -> None:
+    """After a killed run: a pack set aside in the instant of its swap goes back under its name if
+    the new one never arrived, and is removed if it did; staging folders are removed."""
+    for leftover in Path(reports).glob("*/.*.old-*"):
+        final = leftover.parent / leftover.name[1:].rsplit(".old-", 1)[0]
+        if not final.exists():
+            os.replace(leftover, final)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in Path(reports).glob("*/.*.staging-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
@@ -40,6 +59,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the file is as readable as any other
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from evaluation.documents.render import render_html
+from evaluation.pipeline.atomic import write_bytes_atomic
 
 LABELS = {
     "decision_paper.pdf": "Decision paper (PDF)",
@@ -41,5 +42,5 @@ def write_index(reports: Path) -> Path:
             }
         )
     path = Path(reports) / "index.html"
-    path.write_text(render_html("index.html.j2", {"packs": packs}), encoding="utf-8")
+    write_bytes_atomic(path, render_html("index.html.j2", {"packs": packs}).encode("utf-8"))
     return path

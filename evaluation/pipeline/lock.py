@@ -1,7 +1,15 @@
-"""One run at a time on a reports folder: a lock file naming its holder, with stale locks detected."""
+"""One run at a time on a reports folder: a lock file naming its holder, with stale locks detected.
+
+The lock is an advisory ``flock`` on ``reports/.lock``, which the operating system releases when
+the process holding it ends, however it ends: a lock file left by a killed run is stale by
+construction and the next run takes it over, while a live run's lock is refused with its holder
+named. The file holds the holder's process, host and start time, for that message only.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import socket
@@ -13,43 +21,70 @@ from pathlib import Path
 from evaluation.errors import PipelineError
 
 
-def _alive(pid: int) -> bool:
+def _holder(fd: int) -> dict:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        os.lseek(fd, 0, os.SEEK_SET)
+        return json.loads(os.read(fd, 4096).decode("utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+
+
+def _unwritable(path: Path, err: OSError) -> PipelineError:
+    return PipelineError(
+        f"cannot create the run's lock file ({err.strerror or err}); the reports folder must be "
+        "writable by the user running the toolkit",
+        file=str(path),
+    )
 
 
 @contextmanager
 def reports_lock(reports: Path) -> Iterator[Path]:
-    """Hold ``reports/.lock`` for the run; refuse if a live run holds it, clear it if its holder died."""
-    reports.mkdir(parents=True, exist_ok=True)
-    path = reports / ".lock"
+    """Hold ``reports/.lock`` for the run; refuse if a live run holds it, take it over if its
+    holder has gone (a killed run), and release it however the run ends."""
+    path = Path(reports) / ".lock"
+    try:
+        Path(reports).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _unwritable(path, err) from None
     me = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
-    for _ in range(2):
+    while True:
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                holder = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                holder = {}
-            same_host = holder.get("host") == me["host"]
-            if same_host and isinstance(holder.get("pid"), int) and not _alive(holder["pid"]):
-                path.unlink(missing_ok=True)  # a stale lock from a run that was killed
-                continue
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise _unwritable(path, err) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            holder = _holder(fd)
+            os.close(fd)
+            if err.errno not in (errno.EAGAIN, errno.EACCES):
+                raise _unwritable(path, err) from None
             raise PipelineError(
-                f"another report run holds {path} (process {holder.get('pid')} on {holder.get('host')}, "
-                f"started {holder.get('started')}); wait for it to finish, or delete the file if that run is gone",
+                f"another report run holds {path} (process {holder.get('pid', 'unknown')} on "
+                f"{holder.get('host', 'unknown')}, started {holder.get('started', 'unknown')}); "
+                "wait for it to finish",
                 file=str(path),
             ) from None
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(me, fh)
-        break
+        # The file may have been removed by the run that held it between our open and our lock:
+        # then we hold a lock on a file no one else can see, and must try again.
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, json.dumps(me).encode("utf-8"))
+    except OSError as err:
+        os.close(fd)
+        raise _unwritable(path, err) from None
     try:
         yield path
     finally:
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)

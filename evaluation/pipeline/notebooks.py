@@ -7,6 +7,7 @@ run's working folder; a failing cell is reported as the notebook, cell and error
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from evaluation.params import Params
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent.parent / "notebooks"
 NOTEBOOKS = ("process_evaluation", "equity_analysis", "impact_evaluation", "baseline_evaluation")
 CELL_TIMEOUT_SECONDS = 600
+KERNEL_START_SECONDS = 120  # a kernel that has not answered by then never will
+KERNEL_NAME = "python3"
 # Notebook metadata that records when and how long, not what: cleared so outputs are reproducible.
 VOLATILE_KEYS = (
     "start_time",
@@ -37,6 +40,7 @@ def notebooks_for(params: Params) -> tuple[str, ...]:
 
 
 _socket_dir: list[str] = []  # the folder for the kernel being started by execute_notebook
+_kernel_log: list[Path] = []  # where that kernel's own output goes (the run's internal folder)
 
 
 def _ipc_kernel_manager() -> type:
@@ -57,6 +61,20 @@ def _ipc_kernel_manager() -> type:
                 / "kernel"
             )
 
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: object) -> None:
+            # The kernel's own messages (a traceback when it is stopped mid-cell, say) go to a log
+            # in the run's internal folder, not to the user's terminal: the run says what happened.
+            if _kernel_log and "stderr" not in kw:
+                _kernel_log[-1].parent.mkdir(parents=True, exist_ok=True)
+                log = _kernel_log[-1].open("ab")
+                kw = {**kw, "stderr": log, "stdout": log}
+                try:
+                    await super()._async_launch_kernel(kernel_cmd, **kw)
+                finally:
+                    log.close()  # the kernel holds its own copy of the descriptor
+                return
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
     return IPCKernelManager
 
 
@@ -65,32 +83,72 @@ def execute_notebook(name: str, *, params_path: Path, work: Path, out: Path) -> 
     import papermill as pm
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    # Executed under another name, beside the kernel's log: a notebook stopped part way (a failing
+    # cell, a dead kernel) never sits under its final name, and is kept there for diagnosis.
+    partial = Path(work) / "logs" / f"{name}.partial.ipynb"
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.unlink(missing_ok=True)
     sockets = tempfile.TemporaryDirectory(prefix="evaluation-kernel-")
     _socket_dir.append(sockets.name)
+    _kernel_log.append(Path(work) / "logs" / f"{name}.kernel.log")
     try:
         pm.execute_notebook(
             str(NOTEBOOK_DIR / f"{name}.ipynb"),
-            str(out),
+            str(partial),
             parameters={
                 "params_file": str(Path(params_path).resolve()),
                 "work_dir": str(Path(work).resolve()),
             },
-            kernel_name="python3",
+            kernel_name=KERNEL_NAME,
             progress_bar=False,
             execution_timeout=CELL_TIMEOUT_SECONDS,
+            start_timeout=KERNEL_START_SECONDS,
             cwd=str(NOTEBOOK_DIR.parent),
             kernel_manager_class=_ipc_kernel_manager(),
         )
     except pm.PapermillExecutionError as err:
         raise PipelineError(
             f"notebook {name} failed in cell {err.exec_count}: {err.ename}: {err.evalue}",
-            file=str(out),
+            file=str(partial),
+        ) from None
+    except Exception as err:
+        problem = kernel_failure(err)
+        if problem is None:
+            raise
+        raise PipelineError(
+            f"notebook {name}: {problem} (the kernel's log: {_kernel_log[-1]})", file=str(partial)
         ) from None
     finally:
         _socket_dir.pop()
+        _kernel_log.pop()
         sockets.cleanup()
-    normalise(out, {str(Path(work).resolve()): "<work>", str(Path(params_path).resolve().parent): "<params>"})
+    normalise(
+        partial, {str(Path(work).resolve()): "<work>", str(Path(params_path).resolve().parent): "<params>"}
+    )
+    os.replace(partial, out)
     return out
+
+
+def kernel_failure(err: BaseException) -> str | None:
+    """A notebook kernel's failure in plain words (it died, hung or never started), or None."""
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    if isinstance(err, CellTimeoutError):
+        return (
+            f"a cell ran for more than {CELL_TIMEOUT_SECONDS} s and was stopped (the kernel hung, "
+            "or the data is far larger than expected)"
+        )
+    if isinstance(err, DeadKernelError):
+        return (
+            "the kernel died while running a cell (it may have run out of memory or been killed); "
+            "the executed notebook was not kept"
+        )
+    if isinstance(err, NoSuchKernel):
+        return f"the notebook kernel {KERNEL_NAME!r} is not installed (run `make report` to set up the environment)"
+    if isinstance(err, RuntimeError) and "didn't respond" in str(err):
+        return f"the notebook kernel did not start within {KERNEL_START_SECONDS} s"
+    return None
 
 
 def normalise(path: Path, paths: dict[str, str]) -> None:

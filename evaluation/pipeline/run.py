@@ -10,6 +10,7 @@ quarantine, results) live in ``reports/.internal/`` and are never part of a publ
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -32,7 +33,7 @@ from evaluation.disclosure_linked import published_sections
 from evaluation.errors import EvaluationError, ParamsError, PipelineError
 from evaluation.params import Params, load_params, resolve_input
 from evaluation.pipeline import cache
-from evaluation.pipeline.atomic import staged_folder
+from evaluation.pipeline.atomic import restore_or_clear, staged_folder
 from evaluation.pipeline.lock import reports_lock
 from evaluation.pipeline.manifest import provenance_for, sha256_file, write_manifest
 from evaluation.pipeline.notebooks import execute_notebook, notebooks_for
@@ -103,6 +104,53 @@ def source_date_epoch(params: Params) -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
+_step: list[str] = ["start"]  # the step this process is at, named in any failure message
+
+
+def _begin(step: str) -> None:
+    _step[0] = step
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) during a run, with the run and step it stopped."""
+
+
+def _input_hashes(params_path: Path, params: Params) -> dict[str, str]:
+    """SHA-256 of the parameters file and of every input, by name."""
+    hashes = {"parameters file": sha256_file(params_path)}
+    for name, src in params.inputs:
+        path = resolve_input(params_path, src)
+        hashes[f"{name} ({path})"] = sha256_file(path) if path.exists() else "missing"
+    return hashes
+
+
+def _check_unchanged(params_path: Path, params: Params, before: dict[str, str]) -> None:
+    """Refuse to publish a pack whose inputs changed while it was being made."""
+    after = _input_hashes(params_path, params)
+    changed = [name for name, digest in before.items() if after.get(name) != digest]
+    if changed:
+        raise PipelineError(
+            f"the input {', '.join(changed)} changed while the run was using it, so the pack would mix "
+            "two versions of the data; it was not published. Run again once the file is complete",
+            file=str(params_path),
+        )
+
+
+def _os_error(err: OSError) -> str:
+    """An operating-system failure in plain words, with the file it concerned (relative to the pack
+    being built, where it was one of its files)."""
+    name = str(err.filename or "")
+    if ".staging-" in name:
+        folder, _, rest = name.partition(".staging-")
+        inside = rest.partition("/")[2]
+        name = f"{inside} (in the pack being built)" if inside else f"a new folder in {folder.rstrip('/.')}"
+    if err.errno == errno.ENOSPC:
+        return f"no space left on device while writing {name}; free some space and run again"
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"permission denied writing {name}; the output folder must be writable (is it read-only?)"
+    return f"{err.strerror or err} ({name})" if name else str(err.strerror or err)
+
+
 def _record(steps: dict[str, float], run: str, step: str, started: float) -> None:
     """Record a step's time and say it, so a long run shows its progress per area and step."""
     steps[step] = time.perf_counter() - started
@@ -140,6 +188,7 @@ def _analyse(
     from evaluation.cli import print_summary
 
     t = time.perf_counter()
+    _begin("validate")
     inputs = validated_inputs(params_path, params, shared)
     if work.exists():
         shutil.rmtree(work)
@@ -150,6 +199,7 @@ def _analyse(
     print_summary(f"{params.run_name}: inputs validated", rows)
     for name in notebooks_for(params):
         t = time.perf_counter()
+        _begin(f"notebook:{name}")
         execute_notebook(name, params_path=params_path, work=work, out=work / "notebooks" / f"{name}.ipynb")
         _record(steps, params.run_name, f"notebook:{name}", t)
     return rows
@@ -167,11 +217,14 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
     )
 
     start = time.perf_counter()
+    _begin("load parameters")
     area, period = pack_location(params_path)
     final = reports / area / period
     work = reports / ".internal" / area / period
     params = load_params(params_path)
+    before = _input_hashes(params_path, params)
     with source_date_epoch(params):
+        _begin("check what changed")
         a_key = cache.analysis_key(params_path, params)
         d_key = cache.document_key(params_path, params, a_key)
         previous = _manifest(final)
@@ -190,7 +243,8 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
                     params_path, params, work, reports / ".internal" / ".validated", staging, steps
                 )
                 (work / "analysis_key").write_text(a_key)
-            shutil.copytree(work / "notebooks", staging / "notebooks")
+            _begin("copy notebooks")
+            _copy_files(work / "notebooks", staging / "notebooks")
             (staging / "data").mkdir(parents=True, exist_ok=True)
             (staging / "data" / "validation_summary.json").write_text(
                 json.dumps(rows, indent=2) + "\n", encoding="utf-8"
@@ -199,18 +253,25 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
             sections = published_sections(read_all(work / "results"), params.disclosure, work)
             provenance = provenance_for(params_path, params)
             if "decision_paper" in params.documents:
+                _begin("documents: decision_paper")
                 build_decision_paper(params, params_path, sections, rows, provenance, staging)
             if "equalities_analysis" in params.documents:
+                _begin("documents: equalities_analysis")
                 build_equalities_analysis(params, params_path, sections, rows, provenance, staging)
             if "scrutiny_update" in params.documents:
+                _begin("documents: scrutiny_update")
                 build_scrutiny_update(params, params_path, sections, rows, provenance, staging)
             if "delivery_plan" in params.documents:
+                _begin("documents: delivery_plan")
                 build_delivery_plan(params, params_path, sections, rows, provenance, staging)
             if "technical_report" in params.documents:
+                _begin("documents: technical_report")
                 build_technical_report(params, params_path, sections, rows, provenance, staging)
             if "dwp_return" in params.documents:
+                _begin("documents: dwp_return")
                 build_return(params, sections, read_validated(work / "validated").participants.frame, staging)
             _record(steps, params.run_name, "documents", t)
+            _begin("manifest")
             write_manifest(
                 staging,
                 params_path=params_path,
@@ -219,9 +280,21 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
                 steps=steps,
                 cache_keys={"analysis_key": a_key, "document_key": d_key},
             )
+            _begin("check inputs unchanged")
+            _check_unchanged(params_path, params, before)
+            _begin("publish")
     return Outcome(
         params_path.name, str(final), "documents" if reuse else "built", time.perf_counter() - start
     )
+
+
+def _copy_files(source: Path, target: Path) -> None:
+    """Copy a flat folder's files one by one, so that a failure (a full disk) is the first one's,
+    named, rather than a list gathered by ``shutil.copytree``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.iterdir()):
+        if path.is_file():
+            shutil.copyfile(path, target / path.name)
 
 
 def _manifest(pack: Path) -> dict:
@@ -232,23 +305,43 @@ def _manifest(pack: Path) -> dict:
 
 
 def run_one(params_path: Path, reports: Path, force: bool = False) -> Outcome:
-    """Build one pack, turning any failure into a plain-words outcome (for worker processes)."""
+    """Build one pack, turning any failure into a plain-words outcome naming the step it failed
+    at (for worker processes); the previous pack stays as it was."""
     start = time.perf_counter()
+    _begin("start")
+    name = Path(params_path).name
+
+    def failed(reason: str) -> Outcome:
+        return Outcome(
+            name, "", "failed", time.perf_counter() - start, f"failed at step {_step[0]}: {reason}"
+        )
+
     try:
         return _build(Path(params_path), Path(reports), force=force)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted during {name}, step {_step[0]}") from None
     except (EvaluationError, PipelineError) as err:
-        return Outcome(Path(params_path).name, "", "failed", time.perf_counter() - start, str(err))
-    except Exception as err:  # a fault in the toolkit itself: this area fails, the others go on
-        message = f"internal error ({type(err).__name__}: {err}); rerun this area with --debug --jobs 1 for the traceback"
+        return failed(str(err))
+    except OSError as err:
         if os.environ.get("EVALUATION_DEBUG"):
             raise
-        return Outcome(Path(params_path).name, "", "failed", time.perf_counter() - start, message)
+        return failed(_os_error(err))
+    except Exception as err:  # a fault in the toolkit itself: this area fails, the others go on
+        if os.environ.get("EVALUATION_DEBUG"):
+            raise
+        return failed(
+            f"internal error ({type(err).__name__}: {err}); rerun this area with --debug --jobs 1 for the traceback"
+        )
 
 
 def _clear_leftovers(reports: Path) -> None:
-    """Remove staging folders a killed run left behind (safe: this run holds the lock)."""
-    for leftover in list(reports.glob("*/.*.staging-*")) + list(reports.glob("*/.*.old-*")):
+    """Remove what a killed run left behind: staging folders, a pack set aside in the moment of
+    the swap, a half-written validation and half-written files (safe: this run holds the lock)."""
+    restore_or_clear(reports)
+    for leftover in reports.glob(".internal/.validated/.validating-*"):
         shutil.rmtree(leftover, ignore_errors=True)
+    for partial in reports.glob(".index.html.*"):
+        partial.unlink(missing_ok=True)
 
 
 def run_report(
@@ -270,7 +363,10 @@ def run_report(
                 )
         from evaluation.pipeline.index import write_index
 
-        write_index(reports)
+        try:
+            write_index(reports)
+        except OSError as err:
+            raise PipelineError(f"failed at step index: {_os_error(err)}", file=str(reports)) from None
     for o in outcomes:
         if o.status == "failed":
             console.print(f"[red]failed[/] {o.params_file}: {o.message}")
