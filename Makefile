@@ -58,9 +58,10 @@ clean:
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Measure speed and memory from a council to the national programme; writes benchmarks/results.md
-# and results.json (about 25 minutes; `make bench QUICK=1` for a small run of a few minutes).
+# and results.json (about 30 minutes; `make bench QUICK=1` for a small run of a few minutes;
+# BENCH_ARGS=--append keeps earlier runs of other labels, such as "before" measurements).
 bench: $(STAMP)
-	$(PY) -m benchmarks.bench $(if $(QUICK),--quick,)
+	$(PY) -m benchmarks.bench $(if $(QUICK),--quick,) $(BENCH_ARGS)
 
 # Regenerate the golden documents after an intended change, then review `git diff tests/goldens`.
 goldens: $(STAMP)
