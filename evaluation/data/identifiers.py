@@ -175,3 +175,12 @@ def redact_free_text(file: str, column: str, values: pd.Series) -> tuple[pd.Seri
             )
         )
     return out, findings
+
+
+def redact_identifiers(text: str | None) -> str | None:
+    """Text with anything shaped like a direct identifier replaced by ``[redacted <kind>]``."""
+    if text is None or not isinstance(text, str):
+        return text
+    for label, (_, pattern) in VALUE_SHAPES.items():
+        text = pattern.sub(f"[redacted {label}]", text)
+    return text

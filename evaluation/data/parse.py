@@ -475,33 +475,32 @@ def _parse_free_or_plain_text(d: _Distinct, present: np.ndarray, col: Column, ba
             rule="mojibake",
             severity=severity,
         )
-    bad(
-        formula,
-        "the text starts like a spreadsheet formula ('=', '+', '-' or '@')"
-        + ("; kept as inert text, and notes are never published" if col.free_text else ""),
-        "plain text",
-        "remove the leading symbol; a name or note is never a formula",
-        rule="formula_text",
-        severity=severity,
-    )
-    bad(
-        markup,
-        "the text holds HTML or other markup"
-        + ("; kept as inert text, and notes are never published" if col.free_text else ""),
-        "plain text",
-        "remove the markup; it may have been pasted from a web page or email",
-        rule="markup_text",
-        severity=severity,
-    )
-    bad(
-        long_,
-        f"the text is longer than a spreadsheet cell can hold ({MAX_CELL_CHARS:,} characters)"
-        + ("; it was cut to that length" if col.free_text else ""),
-        f"at most {MAX_CELL_CHARS:,} characters",
-        "check the export for a cell that swallowed other rows (an unclosed quotation mark)",
-        rule="long_text",
-        severity=severity,
-    )
+    kept = "; kept as inert text, and notes are never published" if col.free_text else ""
+    for mask, message, expected, fix, rule in (
+        (
+            formula,
+            "the text starts like a spreadsheet formula ('=', '+', '-' or '@')" + kept,
+            "plain text",
+            "remove the leading symbol; a name or note is never a formula",
+            "formula_text",
+        ),
+        (
+            markup,
+            "the text holds HTML or other markup" + kept,
+            "plain text",
+            "remove the markup; it may have been pasted from a web page or email",
+            "markup_text",
+        ),
+        (
+            long_,
+            f"the text is longer than a spreadsheet cell can hold ({MAX_CELL_CHARS:,} characters)"
+            + ("; it was cut to that length" if col.free_text else ""),
+            f"at most {MAX_CELL_CHARS:,} characters",
+            "check the export for a cell that swallowed other rows (an unclosed quotation mark)",
+            "long_text",
+        ),
+    ):
+        bad(mask, message, expected, fix, rule=rule, severity=severity)
     if col.free_text and (control.any() or long_.any()):
         texts = list(d.text)
         for i in np.flatnonzero((control | long_)[:-1]):
