@@ -53,6 +53,8 @@ def _median(values: list[float]) -> float:
 def summarise(runs: list[dict]) -> dict:
     groups: dict[tuple[str, str, int], list[dict]] = defaultdict(list)
     for run in runs:
+        if run.get("counts", {}).get("refused"):  # a file refused whole: listed apart, not timed
+            continue
         groups[(run["label"], run["step"], run["rows"])].append(run)
     medians = []
     for (label, step, rows), group in sorted(groups.items()):
@@ -107,7 +109,14 @@ def summarise(runs: list[dict]) -> dict:
                     ),
                 }
             )
-    return {"medians": medians, "fits": fits, "targets": _targets(medians, fits), "checks": _checks(medians)}
+    refused = sorted(
+        {(r["label"], r["step"], r["rows"], ", ".join(r["counts"]["file_faults"])) for r in runs
+         if r.get("counts", {}).get("refused")}
+    )  # fmt: skip
+    return {
+        "medians": medians, "fits": fits, "targets": _targets(medians, fits), "checks": _checks(medians),
+        "refused": [{"label": a, "step": b, "rows": c, "file_faults": d} for a, b, c, d in refused],
+    }  # fmt: skip
 
 
 def _checks(medians: list[dict]) -> list[dict]:
@@ -309,6 +318,12 @@ def write_markdown(result: dict, path: Path) -> None:
                     names, [[f"{x['step_seconds_summed_over_packs'][n]:.1f}" for n in names] for x in summed]
                 )
                 out.append("")
+    for r in result.get("refused", []):
+        out += [
+            f"**Refused:** the {r['step']} file of {r['rows']:,} rows ({r['label']}) was refused whole by the "
+            f"reader (file-level finding: {r['file_faults']}), so it could not be measured; see the notes.",
+            "",
+        ]
     ratios = []
     for x in medians:
         if x["label"] == "after" and x["step"] in ("participants", "pool"):

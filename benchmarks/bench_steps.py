@@ -51,6 +51,9 @@ def _ingest(path: Path, table: str, wards: Path | None) -> tuple[dict[str, float
     t1 = time.perf_counter()
     parsed = parse_table(raw, schema)
     t2 = time.perf_counter()
+    if parsed.file_faults:  # refused whole, as a run would refuse it: nothing more to measure
+        times.update(read=t1 - t0, parse=t2 - t1, rules=0.0, validate=t2 - t0)
+        return times, parsed
     validated = validate_parsed(parsed, schema, ctx)
     t3 = time.perf_counter()
     times.update(read=t1 - t0, parse=t2 - t1, rules=t3 - t2, validate=t3 - t0)
@@ -109,6 +112,9 @@ def baseline(path: Path) -> dict:
 def pool(path: Path) -> dict:
     times, validated = _ingest(path, "comparison_pool", None)
     times["total"] = times["validate"]
+    if getattr(validated, "file_faults", None):
+        rules = sorted({f.rule for f in validated.file_faults})  # type: ignore[attr-defined]
+        return {"times": times, "counts": {"rows_in": None, "refused": True, "file_faults": rules}}
     counts = {
         "rows_in": validated.rows_in,  # type: ignore[attr-defined]
         "quarantined": validated.quarantined,  # type: ignore[attr-defined]
