@@ -48,6 +48,8 @@ DURATIONS = {
     "start_to_job": ("starts", "job_outcomes", "starts without a job outcome"),
 }
 WHOLE = ("All", "Total")  # group labels meaning everyone in the table
+# One characteristic under two names: the process results say "ward", the equity results "ward_name".
+ALIASES = {"ward_name": "ward"}
 LINKED_SECTIONS = ("process", "equity")  # the results sections whose tables hold counts of people
 
 
@@ -85,7 +87,9 @@ def _population(grouping: object, group: object) -> dict[str, str]:
     if group in WHOLE:
         return {}
     dims, values = grouping.split(" / "), group.split(" / ")
-    return dict(zip(dims, values, strict=True)) if len(dims) == len(values) else {grouping: group}
+    if len(dims) != len(values):
+        dims, values = [grouping], [group]
+    return {ALIASES.get(d, d): v for d, v in zip(dims, values, strict=True)}
 
 
 def _numbers(column: pd.Series) -> list[float | None]:

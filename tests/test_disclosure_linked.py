@@ -201,3 +201,14 @@ def test_notebooks_and_documents_withhold_the_same_cells(rotherham_pack) -> None
     again = withheld_keys(section_tables(read_all(work / "results")), params.disclosure)
     assert set(kept) == set(again) and len(kept) > 0
     assert any(reason.startswith("protects") for reason in again.values())  # linking did something
+
+
+def test_one_ward_has_one_key_in_process_and_equity_tables() -> None:
+    """The process results group by "ward", the equity results by "ward_name": the same people."""
+    from evaluation.disclosure_linked import table_cells
+
+    process = funnel_rows("ward", ["Keppel"], "job_outcomes", [4])
+    equity = funnel_rows("ward_name", ["Keppel"], "job_outcomes", [4])
+    (a,) = table_cells("process.funnel_by_ward", process)
+    (b,) = table_cells("equity.outcomes", equity)
+    assert a.key == b.key == key_of("job_outcomes", {"ward": "Keppel"})
