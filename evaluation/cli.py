@@ -199,6 +199,14 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("Interrupted; no pack was replaced.")
         sys.exit(130)
+    except OSError as err:
+        # A folder the user named that cannot be written (full, read-only, a file in the way):
+        # said in one line, as every other refusal is; --debug shows the traceback.
+        if _state["debug"]:
+            raise
+        where = f" ({err.filename})" if err.filename else ""
+        err_console.print(f"Error: {err.strerror or err}{where}", markup=False, soft_wrap=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

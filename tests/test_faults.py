@@ -568,3 +568,23 @@ def test_a_pack_set_aside_in_the_swap_is_put_back(tmp_path: Path) -> None:
     restore_or_clear(tmp_path / "reports")
     assert sorted(p.name for p in area.iterdir()) == ["2025-26", "2026-27"]
     assert (area / "2026-27" / "decision_paper.pdf").read_bytes() == b"%PDF previous"
+
+
+def test_an_unwritable_folder_named_on_the_command_line_is_one_line(
+    synthetic_dir: Path, tmp_path: Path
+) -> None:
+    """A quarantine folder that cannot be made (a file stands in its way): no traceback."""
+    params = params_copy("rotherham_2026-27", synthetic_dir, tmp_path / "params")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "evaluation", "validate", str(params), "--quarantine", str(blocker / "q")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert (
+        result.stderr.strip().splitlines()[-1]
+        == f"Error: Not a directory ({blocker / 'q' / 'rotherham_2026_27'})"
+    )
