@@ -588,3 +588,31 @@ def test_an_unwritable_folder_named_on_the_command_line_is_one_line(
         result.stderr.strip().splitlines()[-1]
         == f"Error: Not a directory ({blocker / 'q' / 'rotherham_2026_27'})"
     )
+
+
+@pytest.mark.slow
+def test_interrupt_with_areas_built_at_once(built: Built) -> None:
+    """Two packs in two worker processes: Ctrl-C stops both at once (workers and their kernels),
+    neither pack is replaced, nothing is left behind and the lock is released."""
+    other = params_copy("rotherham_2025-26", built.inputs, built.params.parent)
+    before = _hashes(built.pack)
+    proc = subprocess.Popen(
+        [*_report(built), str(other), "--jobs", "2", "--force"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.time() + 180
+    while time.time() < deadline and len(list(built.pack.parent.glob(".*.staging-*"))) < 2:
+        time.sleep(0.05)
+    time.sleep(3)  # both areas at work (validating, or in their first notebook)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "Interrupted; no pack was replaced.", stderr
+    assert "Traceback" not in stderr
+    assert_intact(built, before)
+    assert not (built.pack.parent / "2025-26").exists()
+    left = subprocess.run(["pgrep", "-f", str(built.reports)], capture_output=True, text=True).stdout
+    assert left == "", "a worker of the interrupted run is still running"

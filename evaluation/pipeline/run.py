@@ -9,6 +9,7 @@ quarantine, results) live in ``reports/.internal/`` and are never part of a publ
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
@@ -16,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Iterator
@@ -344,6 +346,50 @@ def _clear_leftovers(reports: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
+def _descendants(pid: int | None) -> list[int]:
+    """The processes started by ``pid``, and theirs (from /proc; none where there is no /proc)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid] if pid else []
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _ignore_interrupt() -> None:
+    """In a worker: Ctrl-C is the main process's to handle (it stops the workers itself)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_parallel(params_files: list[Path], reports: Path, force: bool, jobs: int) -> list[Outcome]:
+    """Build the packs in worker processes. On Ctrl-C the workers are stopped at once, whatever
+    they are doing, and what they left is cleared: no pack is replaced, as with one area."""
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupt)
+    try:
+        outcomes = list(
+            pool.map(run_one, params_files, [reports] * len(params_files), [force] * len(params_files))
+        )
+    except KeyboardInterrupt:
+        workers = list(getattr(pool, "_processes", {}).values())
+        for worker in workers:
+            for child in _descendants(worker.pid):  # notebook kernels run in sessions of their own
+                with contextlib.suppress(OSError):
+                    os.kill(child, signal.SIGKILL)
+            worker.kill()
+        for worker in workers:
+            worker.join()
+        pool.shutdown(wait=True, cancel_futures=True)
+        _clear_leftovers(reports)  # safe: the workers are gone and this run still holds the lock
+        raise
+    pool.shutdown()
+    return outcomes
+
+
 def run_report(
     params_files: list[Path], reports: Path, *, console: Console, jobs: int | None = None, force: bool = False
 ) -> bool:
@@ -355,12 +401,7 @@ def run_report(
         if jobs == 1:
             outcomes = [run_one(p, reports, force) for p in params_files]
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                outcomes = list(
-                    pool.map(
-                        run_one, params_files, [reports] * len(params_files), [force] * len(params_files)
-                    )
-                )
+            outcomes = _run_parallel(params_files, reports, force, jobs)
         from evaluation.pipeline.index import write_index
 
         try:
