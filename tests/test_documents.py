@@ -154,3 +154,25 @@ def test_golden_html(rotherham_pack: Path) -> None:
     assert got == golden.read_text(encoding="utf-8"), (
         "the paper changed; if intended, run `make goldens` and review the diff"
     )
+
+
+def test_links_into_the_pack_are_relative_so_two_folders_give_one_pdf(tmp_path: Path) -> None:
+    """WeasyPrint writes a link to a pack file as the absolute file URI of the build folder; the
+    PDF must hold the relative link only, so that no machine path is published and a pack rebuilt
+    elsewhere (``make verify``) is byte for byte the same."""
+    import pikepdf
+
+    html = (
+        '<!DOCTYPE html><html lang="en-GB"><head><title>Links</title></head>'
+        '<body><p><a href="notebooks/process_evaluation.ipynb">process notebook</a></p></body></html>'
+    )
+    pdfs = []
+    for name in ("one", "two"):
+        folder = tmp_path / name / "pack"
+        (folder / "notebooks").mkdir(parents=True)
+        pdfs.append(render.render_pdf(html, base=folder))
+    assert pdfs[0] == pdfs[1]
+    assert b"/tmp" not in pdfs[0] and str(tmp_path).encode() not in pdfs[0]
+    with pikepdf.open(io.BytesIO(pdfs[0])) as doc:
+        uris = [str(a.A.URI) for p in doc.pages for a in p.get("/Annots", []) if "/A" in a]
+    assert uris == ["notebooks/process_evaluation.ipynb"]

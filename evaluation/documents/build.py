@@ -268,8 +268,9 @@ def build_technical_report(
         notebooks=notebooks,
         charts=charts,
     )
-    # HTML only: its PDF was not byte-reproducible from run to run (an open fault to trace), and
-    # every pack must verify byte for byte.
+    # HTML only. Its PDF once differed between builds in two folders: WeasyPrint wrote the links
+    # to the notebooks as absolute file URIs (render.finish_pdf now makes them relative). It is
+    # still not produced because laying out its long tables costs about a minute a pack.
     write_log(pack, "technical_report", ctx)
     html_path = pack / "technical_report.html"
     html_path.write_text(render.render_html("technical_report.html.j2", ctx), encoding="utf-8")

@@ -118,25 +118,34 @@ def render_pdf(html: str, *, base: Path) -> bytes:
         pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"trailblazer-evaluation")
     except FatalURLFetchingError as err:
         raise TemplateError(str(err)) from None
-    return add_header_scopes(pdf)
+    return finish_pdf(pdf, base_uri=base.resolve().as_uri() + "/")
 
 
-def add_header_scopes(pdf: bytes) -> bytes:
-    """Give every tagged table header cell its /Scope (Column in a THead, Row elsewhere).
+def finish_pdf(pdf: bytes, *, base_uri: str = "") -> bytes:
+    """Header scopes for accessibility, links into the pack made relative, a content-derived /ID.
 
     WeasyPrint tags <th> as /TH but does not carry the HTML scope attribute into the PDF, so a
-    screen reader cannot tie data cells to their headers; PDF/UA (7.5) asks for it. Written by
-    hand because no maintained library adds it; pikepdf is used only to edit the structure tree.
+    screen reader cannot tie data cells to their headers; PDF/UA (7.5) asks for it: every header
+    cell gets its /Scope (Column in a THead, Row elsewhere). WeasyPrint also writes a link to a
+    file of the pack (``notebooks/x.ipynb``) as an absolute file URI of the folder it was built in,
+    which would put this machine's path in the file and make two builds in two folders differ.
+    Written by hand because no maintained library does either; pikepdf only edits the objects.
     """
     import io
 
     import pikepdf
 
     with pikepdf.open(io.BytesIO(pdf)) as doc:
+        if base_uri:
+            for page in doc.pages:
+                for annot in page.get("/Annots", []):
+                    action = annot.get("/A")
+                    uri = str(action.get("/URI", "")) if action is not None else ""
+                    if uri.startswith(base_uri):
+                        action.URI = pikepdf.String(uri[len(base_uri) :])
+                        annot.Contents = pikepdf.String(uri[len(base_uri) :])  # its text for readers
         root = doc.Root.get("/StructTreeRoot")
-        if root is None:
-            return pdf
-        stack = [(root, False)]
+        stack = [(root, False)] if root is not None else []
         while stack:
             node, in_head = stack.pop()
             kids = node.get("/K")
