@@ -169,3 +169,18 @@ def test_the_same_corpus_row_fails_alike_in_xlsx(fixture_ctx: RuleContext, tmp_p
         assert [(f.rule, f.line, f.column) for f in csv_table.findings] == [
             (f.rule, f.line, f.column) for f in xlsx_table.findings
         ]
+
+
+@pytest.mark.parametrize(("lines", "refused"), [(1_048_576, True), (1_048_577, False)])
+def test_excel_row_limit_only_on_the_limit(tmp_path: Path, lines: int, refused: bool) -> None:
+    """A CSV ending exactly on Excel's last row was cut off by Excel; one line longer cannot have
+    come from a worksheet (a large pool exported from a database) and is read."""
+    from evaluation.data.readers import read_raw
+
+    path = tmp_path / "pool.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("person_id\n")
+        fh.write("".join(f"C{i:08d}\n" for i in range(lines - 1)))
+    raw = read_raw(path)
+    assert [f.rule for f in raw.findings] == (["excel_row_limit"] if refused else [])
+    assert len(raw.lines) == lines - 1

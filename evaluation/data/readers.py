@@ -283,7 +283,9 @@ def _read_csv(name: str, data: bytes, options: SourceOptions) -> RawTable:
                 )
         kept_rows.append(row)
     columns, lines = _merge_rows(regular, regular_lines, columns_from_rows(kept_rows, width), odd_lines)
-    if len(lines) and int(lines[-1]) >= EXCEL_MAX_ROWS:
+    # Exactly on the limit: an export cut off by Excel. More lines than that cannot have come from
+    # one worksheet (a 10-million-row pool from a database is fine).
+    if len(lines) and int(lines[-1]) == EXCEL_MAX_ROWS:
         findings.append(_row_limit(name, int(lines[-1])))
     return RawTable(name, None, [h.strip() for h in header], columns, lines, findings)
 
@@ -781,7 +783,7 @@ def _row_limit(name: str, last_line: int, sheet: str | None = None) -> Finding:
             f"the last row is on line {last_line:,}, Excel's limit of {EXCEL_MAX_ROWS:,} rows: "
             "the export was probably cut off when the file was saved from Excel, and rows are missing"
         ),
-        expected=f"fewer than {EXCEL_MAX_ROWS:,} lines, or the whole table",
+        expected=f"the whole table: a last row before line {EXCEL_MAX_ROWS:,}, or a file not saved from Excel",
         fix="export from the source system directly as CSV or Parquet, or split the table",
         severity="file",
     )
