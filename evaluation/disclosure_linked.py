@@ -12,8 +12,10 @@ as one system of linear relations:
 - additivity: cells over the groups of one characteristic that add up exactly to the total
   printed elsewhere (checked on the values, so only relations that really hold are used);
 - a withheld cell is recoverable when it is determined by the published cells, which is when the
-  null space of the relations restricted to withheld cells is zero at that cell; another cell of
-  a relation it is in (the smallest published) is then withheld too, until none is recoverable.
+  null space of the relations restricted to withheld cells is zero at that cell; the cheapest
+  cover is then withheld too (the smallest published cell near it that frees it, else the pair
+  with the smallest sum), until none is recoverable. Cells of people who did not say are exempt,
+  as in ``disclosure.protect``: how many did not say reveals nobody's characteristic.
 
 The result, the keys to withhold, is applied by marking those cells ``[c]`` before each table
 goes through ``published.protect_table``, so the one door stays one door. Written here because no
@@ -53,6 +55,9 @@ ALIASES = {"ward_name": "ward"}
 LINKED_SECTIONS = ("process", "equity")  # the results sections whose tables hold counts of people
 
 
+Key = tuple[str, tuple[tuple[str, str], ...], str]  # measure, population (sorted), table if split
+
+
 @dataclass(frozen=True)
 class Cell:
     """One published count cell: where it is and whom it counts."""
@@ -62,9 +67,6 @@ class Cell:
     column: str
     key: Key
     value: float | None
-
-
-Key = tuple[str, tuple[tuple[str, str], ...], str]  # measure, population (sorted), table if split
 
 
 def key_of(measure: str, population: Mapping[str, str], table: str = "") -> Key:
