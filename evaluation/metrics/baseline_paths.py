@@ -24,7 +24,7 @@ from evaluation.metrics.baseline_data import (
     two_sided_critical,
 )
 from evaluation.metrics.baseline_its import HAC_LAGS, _design, _gap_variance, _projection_gaps, _summed
-from evaluation.metrics.baseline_sc import TREATED, _fit_gaps, _wide
+from evaluation.metrics.baseline_sc import TREATED, _fit_gaps, _wide, placebo_gaps
 
 
 def trend_path(
@@ -98,9 +98,7 @@ def synthetic_control_gaps(
     names = panel.drop_duplicates("area_code").set_index("area_code")["area_name"].astype(str)
     gaps, weights = _fit_gaps(rates, TREATED, donors, ~post)
     rows = [("programme", TREATED, ", ".join(names[c] for c in treated), gaps)]
-    for d in donors:
-        placebo, _ = _fit_gaps(rates, d, [o for o in donors if o != d], ~post)
-        rows.append(("placebo", d, names[d], placebo))
+    rows += [("placebo", d, names[d], g) for d, g in placebo_gaps(rates, donors, ~post).items()]
     long = pd.DataFrame(
         [
             {

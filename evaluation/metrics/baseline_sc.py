@@ -204,6 +204,12 @@ def synthetic_control(
     )
 
 
+def placebo_gaps(rates: pd.DataFrame, donors: list[str], pre: np.ndarray) -> dict[str, np.ndarray]:
+    """Each donor's gap over all periods, as if it had the programme, fitted from the other donors
+    only (never from the programme areas): the placebo-in-space runs."""
+    return {d: _fit_gaps(rates, d, [o for o in donors if o != d], pre)[0] for d in donors}
+
+
 def _placebo_in_space(
     rates: pd.DataFrame, donors: list[str], pre: np.ndarray, gaps: np.ndarray
 ) -> dict[str, float]:
@@ -217,7 +223,7 @@ def _placebo_in_space(
         return float(np.sqrt(np.mean(g[~pre] ** 2)) / np.sqrt(np.mean(g[pre] ** 2)))
 
     treated_ratio = ratio(gaps)
-    ratios = [ratio(_fit_gaps(rates, d, [o for o in donors if o != d], pre)[0]) for d in donors]
+    ratios = [ratio(g) for g in placebo_gaps(rates, donors, pre).values()]
     exceed = sum(r >= treated_ratio for r in ratios)
     return {
         "placebo_p": (1 + exceed) / (len(donors) + 1),
