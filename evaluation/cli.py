@@ -148,6 +148,9 @@ def report(
     ] = False,
 ) -> None:
     """Produce the report pack for every parameters file (or those selected)."""
+    from evaluation.pipeline.threads import one_blas_thread
+
+    one_blas_thread()  # before numpy is imported, so workers and kernels inherit it
     from evaluation.pipeline.run import run_report, select_params
 
     try:
@@ -166,6 +169,9 @@ def verify(
     pack: Annotated[Path, typer.Argument(help="A pack folder, e.g. reports/rotherham/2026-27.")],
 ) -> None:
     """Rerun a pack from its manifest's inputs and compare every output, byte for byte."""
+    from evaluation.pipeline.threads import one_blas_thread
+
+    one_blas_thread()  # as the report run had it
     from evaluation.pipeline.verify import verify_pack
 
     try:

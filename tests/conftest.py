@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.data import synthetic
-from evaluation.data.validate import RuleContext, read_and_validate
+from evaluation.pipeline.threads import one_blas_thread
+
+one_blas_thread()  # as a report run has it (before numpy is imported), so tests see the same figures
+
+from evaluation.data import synthetic  # noqa: E402
+from evaluation.data.validate import RuleContext, read_and_validate  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
