@@ -77,23 +77,50 @@ class Run:
 
     def show_chart(self, results: Results, name: str) -> None:
         """Display a chart as documents draw it: from protected tables, with its alt text."""
-        results = linked_sections([results], self.withheld, self.params.disclosure)[0]
+        linked = self._linked.get(id(results))
+        if linked is None or linked[0] is not results:
+            marked = linked_sections([results], self.withheld, self.params.disclosure)[0]
+            self._linked[id(results)] = linked = (results, marked)
+        results, names = linked[1], (name,)
         if results.section == "impact":
-            made = impact_charts(results)
+            made = impact_charts(results, names)
         elif results.section == "equity":
-            made = equity_charts(results, self.params)
+            made = equity_charts(results, self.params, names)
         elif results.section == "baseline":
-            made = baseline_charts(results, self.params)
+            made = baseline_charts(results, self.params, names)
         else:
-            made = process_charts(results, self.params)
+            made = process_charts(results, self.params, names)
         show(made[name]) if name in made else print("No chart: see the refusal above.")
+
+    @cached_property
+    def _linked(self) -> dict[int, tuple[Results, Results]]:
+        """Sections marked with the pack's withheld cells, by the section shown (marked once)."""
+        return {}
 
 
 def open_run(params_file: str | Path, work_dir: str | Path) -> Run:
-    """Check the parameters file with the strict model and read the run's validated inputs."""
+    """Check the parameters file with the strict model and read the run's validated inputs.
+
+    The notebooks of a pack run one after another in one kernel: the second asks for the same
+    run and gets the same objects back (so ``analyses.memo`` can return results computed for the
+    first), unless the parameters file or the validated tables changed in between.
+    """
     path = Path(params_file)
     work = Path(work_dir)
-    return Run(path, load_params(path), read_validated(work / "validated"), work)
+    stamp = (str(path.resolve()), path.read_bytes(), str(work.resolve()), _files_stamp(work / "validated"))
+    if _opened and _opened[0] == stamp:
+        return _opened[1]
+    run = Run(path, load_params(path), read_validated(work / "validated"), work)
+    _opened[:] = [stamp, run]
+    return run
+
+
+_opened: list = []  # (stamp, Run) of the run last opened in this process
+
+
+def _files_stamp(folder: Path) -> tuple:
+    """Name, size and modification time of every file in a folder: changes when any is rewritten."""
+    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.iterdir()))
 
 
 def show(obj: object) -> None:

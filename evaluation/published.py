@@ -8,6 +8,7 @@ that count people (``COUNT_COLUMNS``); rates and intervals built on them are wit
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,53 +128,67 @@ def numeric(protected: ProtectedTable) -> pd.DataFrame:
     return out
 
 
-def process_charts(process: Results, params: Params) -> dict[str, ChartFile]:
-    """The process evaluation's charts, drawn from protected tables only."""
+def process_charts(
+    process: Results, params: Params, names: Collection[str] | None = None
+) -> dict[str, ChartFile]:
+    """The process evaluation's charts (or those ``names``), drawn from protected tables only."""
     rule = params.disclosure
     period = params.period
     made = []
-    funnel = numeric(protect_table("funnel", process.tables["funnel"], rule))
-    made.append(
-        charts.funnel_chart(
-            funnel[funnel["k"].notna()], title="Programme funnel", data_cutoff=period.data_cutoff
+    if _wanted("funnel", names):
+        funnel = numeric(protect_table("funnel", process.tables["funnel"], rule))
+        made.append(
+            charts.funnel_chart(
+                funnel[funnel["k"].notna()], title="Programme funnel", data_cutoff=period.data_cutoff
+            )
         )
-    )
-    prov = process.tables["funnel_by_provider"]
-    prov_jobs = numeric(protect_table("providers", prov[prov["stage"] == "job_outcomes"], rule))
-    made.append(
-        charts.rates_chart(
-            prov_jobs,
-            title="Start to job outcome by provider",
-            value_label="Evidenced job outcomes as a share of starts",
+    if _wanted("rates_provider", names):
+        prov = process.tables["funnel_by_provider"]
+        prov_jobs = numeric(protect_table("providers", prov[prov["stage"] == "job_outcomes"], rule))
+        made.append(
+            charts.rates_chart(
+                prov_jobs,
+                title="Start to job outcome by provider",
+                value_label="Evidenced job outcomes as a share of starts",
+            )
         )
-    )
-    jobs_target = next((t for t in params.targets if t.measure == "job_outcomes"), None)
-    cumulative = numeric(protect_table("cumulative", process.tables["cumulative"], rule))
-    # Months whose running total is withheld are left out of the line, not drawn as zero.
-    cumulative = cumulative[cumulative["job_outcomes"].notna()]
-    projection = _projection(process, "job_outcomes", period.data_cutoff, period.end)
-    made.append(
-        charts.cumulative_chart(
-            cumulative,
-            target=jobs_target.value if jobs_target else None,
-            target_label=jobs_target.label if jobs_target else "",
-            period_start=period.start,
-            period_end=period.end,
-            projection=projection,
-            measure="job_outcomes",
-            title="Cumulative evidenced job outcomes against the target",
+    if _wanted("cumulative_job_outcomes", names):
+        jobs_target = next((t for t in params.targets if t.measure == "job_outcomes"), None)
+        cumulative = numeric(protect_table("cumulative", process.tables["cumulative"], rule))
+        # Months whose running total is withheld are left out of the line, not drawn as zero.
+        cumulative = cumulative[cumulative["job_outcomes"].notna()]
+        projection = _projection(process, "job_outcomes", period.data_cutoff, period.end)
+        made.append(
+            charts.cumulative_chart(
+                cumulative,
+                target=jobs_target.value if jobs_target else None,
+                target_label=jobs_target.label if jobs_target else "",
+                period_start=period.start,
+                period_end=period.end,
+                projection=projection,
+                measure="job_outcomes",
+                title="Cumulative evidenced job outcomes against the target",
+            )
         )
-    )
     return {c.name: ChartFile(c.name, c.title, c.svg, c.alt_text, c.data) for c in made}
 
 
-def impact_charts(impact: Results) -> dict[str, ChartFile]:
-    """The Love plot of balance before and after adjustment (standardised differences only)."""
+def _wanted(name: str, names: Collection[str] | None) -> bool:
+    """Whether a chart is asked for: all of a section's charts unless ``names`` says which
+    (a notebook shows one at a time, and drawing is most of a chart's cost)."""
+    return names is None or name in names
+
+
+def impact_charts(impact: Results, names: Collection[str] | None = None) -> dict[str, ChartFile]:
+    """The Love plot of balance before and after adjustment (standardised differences only) and
+    the overlap of propensity scores (or those of them ``names`` asks for)."""
     after = impact.tables.get("balance_after")
     if after is None or after.empty:
         return {}
-    made = [charts.love_plot(after, title="Balance of characteristics before and after adjustment")]
-    if "overlap_density" in impact.tables:
+    made = []
+    if _wanted("love_plot", names):
+        made.append(charts.love_plot(after, title="Balance of characteristics before and after adjustment"))
+    if "overlap_density" in impact.tables and _wanted("overlap", names):
         made.append(
             charts.overlap_chart(
                 impact.tables["overlap_density"],
@@ -193,14 +208,19 @@ EQUITY_CHARTS = (
 )
 
 
-def equity_charts(equity: Results, params: Params) -> dict[str, ChartFile]:
-    """Job outcome rates by group with their intervals, one chart per charted characteristic,
-    drawn from the protected table: a withheld rate is left out and named in the alt text."""
+def equity_charts(
+    equity: Results, params: Params, names: Collection[str] | None = None
+) -> dict[str, ChartFile]:
+    """Job outcome rates by group with their intervals, one chart per charted characteristic (or
+    those ``names`` asks for), drawn from the protected table: a withheld rate is left out and
+    named in the alt text."""
     outcomes = equity.tables.get("outcomes")
     if outcomes is None:
         return {}
     made = []
     for grouping, label in EQUITY_CHARTS:
+        if not _wanted(f"rates_{grouping}", names):
+            continue
         part = outcomes[(outcomes["grouping"] == grouping) & (outcomes["stage"] == "job_outcomes")]
         if part.empty:
             continue
@@ -214,15 +234,17 @@ def equity_charts(equity: Results, params: Params) -> dict[str, ChartFile]:
     return {name: ChartFile(name, c.title, c.svg, c.alt_text, c.data) for name, c in made}
 
 
-def baseline_charts(baseline: Results, params: Params) -> dict[str, ChartFile]:
+def baseline_charts(
+    baseline: Results, params: Params, names: Collection[str] | None = None
+) -> dict[str, ChartFile]:
     """Observed against do-nothing, the event study and the synthetic control gaps, as far as each
-    method could be estimated. Their tables are survey estimates for whole areas, not counts of
+    method could be estimated (or those of them ``names`` asks for). Their tables are survey estimates for whole areas, not counts of
     participants, so there is nothing in them for disclosure control to withhold."""
     start = params.baseline.programme_start
     if start is None:
         return {}
     made = []
-    if "trend_path" in baseline.tables:
+    if "trend_path" in baseline.tables and _wanted("observed_vs_baseline", names):
         made.append(
             charts_baseline.observed_vs_baseline_chart(
                 baseline.tables["trend_path"],
@@ -231,13 +253,13 @@ def baseline_charts(baseline: Results, params: Params) -> dict[str, ChartFile]:
                 title="Economically inactive residents against the do-nothing trend",
             )
         )
-    if "event_study" in baseline.tables:
+    if "event_study" in baseline.tables and _wanted("event_study", names):
         made.append(
             charts_baseline.event_study_chart(
                 baseline.tables["event_study"], title="Event study: programme areas against comparison areas"
             )
         )
-    if "synthetic_control_gaps" in baseline.tables:
+    if "synthetic_control_gaps" in baseline.tables and _wanted("synthetic_control_gaps", names):
         made.append(
             charts_baseline.synthetic_control_gap_chart(
                 baseline.tables["synthetic_control_gaps"],

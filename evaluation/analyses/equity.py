@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from evaluation.analyses.memo import remembered
 from evaluation.analyses.process import run_participants
 from evaluation.data.inputs import ValidatedInputs
 from evaluation.figures import FigureRegister
@@ -32,6 +33,7 @@ def eligible(inputs: ValidatedInputs, params: Params) -> pd.DataFrame | None:
     return table if not table.empty else None
 
 
+@remembered
 def equity_results(params: Params, inputs: ValidatedInputs) -> Results:
     """Every equity table of one run, with readings, actions and headline counts of readings."""
     part = run_participants(inputs, params)

@@ -11,6 +11,7 @@ import re
 
 import pandas as pd
 
+from evaluation.analyses.memo import remembered
 from evaluation.data import vocab
 from evaluation.data.inputs import ValidatedInputs
 from evaluation.data.reference import ons_areas
@@ -132,6 +133,7 @@ def _delivery_plan(params: Params, lines: pd.DataFrame, part: pd.DataFrame) -> p
     return pd.DataFrame(rows).astype({"planned": "Int64", "supported": "Int64"})
 
 
+@remembered
 def process_results(params: Params, inputs: ValidatedInputs) -> Results:
     """Every process measure of one run, as a results section."""
     from evaluation.metrics.projection import project_year_end, projection_table
