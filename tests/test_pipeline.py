@@ -71,3 +71,39 @@ def test_notebooks_are_thin_and_clean() -> None:
         assert names == {"params_file", "work_dir"}
         for c in code:
             assert "def " not in c.source and "class " not in c.source and "for " not in c.source, c.source
+
+
+def _tiny_notebook(folder: Path, name: str, code: str) -> None:
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
+    parameters = nbformat.v4.new_code_cell('params_file = ""\nwork_dir = ""')
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters, nbformat.v4.new_code_cell(code)]
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def test_notebooks_sharing_a_kernel_each_start_clean(tmp_path: Path, monkeypatch) -> None:
+    """A pack's notebooks run in one kernel, yet each records what a kernel of its own gives: no
+    variable of the notebook before it, cells counted from 1 (the same executed notebook)."""
+    from evaluation.pipeline import notebooks as nbm
+
+    _tiny_notebook(tmp_path / "nb", "first", "left_behind = 41\nprint(left_behind + 1)")
+    _tiny_notebook(tmp_path / "nb", "second", "print('left_behind' in globals())")
+    monkeypatch.setattr(nbm, "NOTEBOOK_DIR", tmp_path / "nb")
+    params, work = tmp_path / "p.yaml", tmp_path / "work"
+
+    def run(name: str, folder: str, kernel=None) -> dict:
+        out = tmp_path / folder / f"{name}.ipynb"
+        nbm.execute_notebook(name, params_path=params, work=work, out=out, kernel=kernel)
+        return json.loads(out.read_text(encoding="utf-8"))
+
+    with nbm.notebook_kernel(work) as kernel:
+        shared = {name: run(name, "shared", kernel) for name in ("first", "second", "first")}
+        assert kernel.started
+    alone = {name: run(name, "alone") for name in ("first", "second")}
+    assert shared == alone
+    outputs = [c["outputs"] for c in shared["second"]["cells"] if c["outputs"]]
+    assert outputs == [[{"name": "stdout", "output_type": "stream", "text": ["False\n"]}]]
+    assert [c["execution_count"] for c in shared["first"]["cells"]] == [1, 2, 3]

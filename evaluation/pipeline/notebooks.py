@@ -1,4 +1,4 @@
-"""Execute the parameterised notebooks with papermill, one run per (notebook, parameters file).
+"""Execute the parameterised notebooks with papermill, one kernel per parameters file.
 
 Each notebook receives the parameters file's path (checked inside by the strict model) and the
 run's working folder; a failing cell is reported as the notebook, cell and error in plain words.
@@ -6,10 +6,15 @@ run's working folder; a failing cell is reported as the notebook, cell and error
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from evaluation.errors import PipelineError
 from evaluation.params import Params
@@ -39,47 +44,107 @@ def notebooks_for(params: Params) -> tuple[str, ...]:
     return tuple(n for n in NOTEBOOKS if n != "baseline_evaluation" or wanted)
 
 
-_socket_dir: list[str] = []  # the folder for the kernel being started by execute_notebook
-_kernel_log: list[Path] = []  # where that kernel's own output goes (the run's internal folder)
-
-
 def _ipc_kernel_manager() -> type:
-    """A kernel manager whose kernel talks over local IPC sockets, not TCP ports."""
-    import tempfile
-
+    """A kernel manager whose kernel talks over local IPC sockets in a folder of its own (kernels
+    started at once never collide), with its own output going to a log file."""
     from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum, default
+    from traitlets import CaselessStrEnum
 
     class IPCKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-
-        @default("ip")
-        def _private_socket_prefix(self) -> str:
-            # Each kernel's sockets in a folder of its own: kernels started at once never collide.
-            return str(
-                Path(_socket_dir[-1] if _socket_dir else tempfile.mkdtemp(prefix="evaluation-kernel-"))
-                / "kernel"
-            )
+        log_path: Path | None = None
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: object) -> None:
             # The kernel's own messages (a traceback when it is stopped mid-cell, say) go to a log
             # in the run's internal folder, not to the user's terminal: the run says what happened.
-            if _kernel_log and "stderr" not in kw:
-                _kernel_log[-1].parent.mkdir(parents=True, exist_ok=True)
-                log = _kernel_log[-1].open("ab")
-                kw = {**kw, "stderr": log, "stdout": log}
-                try:
-                    await super()._async_launch_kernel(kernel_cmd, **kw)
-                finally:
-                    log.close()  # the kernel holds its own copy of the descriptor
+            if self.log_path is None or "stderr" in kw:
+                await super()._async_launch_kernel(kernel_cmd, **kw)
                 return
-            await super()._async_launch_kernel(kernel_cmd, **kw)
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.log_path.open("ab") as log:  # the kernel holds its own copy of the descriptor
+                await super()._async_launch_kernel(kernel_cmd, **{**kw, "stderr": log, "stdout": log})
 
     return IPCKernelManager
 
 
-def execute_notebook(name: str, *, params_path: Path, work: Path, out: Path) -> Path:
-    """Run ``notebooks/<name>.ipynb`` for one parameters file; the executed copy goes to ``out``."""
+@dataclass
+class Kernel:
+    """One notebook kernel that runs a pack's notebooks one after another.
+
+    The kernel process starts with the first notebook (papermill and nbclient start it, with
+    their own options and time limit) and is stopped by ``notebook_kernel`` at the end.
+    """
+
+    manager: Any  # IPCKernelManager
+    log: Path  # the kernel's own output
+
+    @property
+    def started(self) -> bool:
+        return bool(self.manager.has_kernel)
+
+
+@contextmanager
+def notebook_kernel(work: Path, log_name: str = "kernel") -> Iterator[Kernel]:
+    """A kernel for every notebook of one run, stopped at the end whatever happened.
+
+    Starting a kernel and importing the library costs about three seconds, more than most of a
+    pack's notebooks take to run; one kernel per pack pays it once. Each notebook still starts
+    from an empty namespace with its cells counted from 1 (``_fresh_namespace``), so its record is
+    what a kernel of its own would have given.
+    """
+    log = Path(work) / "logs" / f"{log_name}.kernel.log"
+    with tempfile.TemporaryDirectory(prefix="evaluation-kernel-") as sockets:
+        manager = _ipc_kernel_manager()(kernel_name=KERNEL_NAME, ip=str(Path(sockets) / "kernel"))
+        manager.log_path = log
+        try:
+            yield Kernel(manager, log)
+        finally:
+            _stop(manager)
+
+
+def _stop(manager: Any) -> None:
+    """Stop a kernel at once, whether it finished, died or never answered."""
+    from jupyter_core.utils import run_sync
+
+    with contextlib.suppress(Exception):
+        if manager.has_kernel:
+            run_sync(manager.shutdown_kernel)(now=True)
+    with contextlib.suppress(Exception):
+        run_sync(manager.cleanup_resources)()
+
+
+def _fresh_namespace(kernel: Kernel) -> None:
+    """Clear the kernel's variables and restart its cell count; imported modules stay loaded."""
+    from jupyter_client.blocking import BlockingKernelClient
+
+    client = BlockingKernelClient()
+    client.load_connection_info(kernel.manager.get_connection_info())
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=KERNEL_START_SECONDS)  # its output channel connected first
+        reply = client.execute_interactive(
+            "get_ipython().reset(new_session=True)",
+            silent=True,
+            store_history=False,
+            timeout=KERNEL_START_SECONDS,
+        )
+    finally:
+        client.stop_channels()
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"the kernel could not be cleared between notebooks ({reply['content']})")
+
+
+def execute_notebook(
+    name: str, *, params_path: Path, work: Path, out: Path, kernel: Kernel | None = None
+) -> Path:
+    """Run ``notebooks/<name>.ipynb`` for one parameters file; the executed copy goes to ``out``.
+
+    In ``kernel`` when given (a pack's shared kernel, from ``notebook_kernel``), else in a kernel
+    of its own, stopped when the notebook ends.
+    """
+    if kernel is None:
+        with notebook_kernel(work, log_name=name) as own:
+            return execute_notebook(name, params_path=params_path, work=work, out=out, kernel=own)
     import papermill as pm
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -88,10 +153,9 @@ def execute_notebook(name: str, *, params_path: Path, work: Path, out: Path) -> 
     partial = Path(work) / "logs" / f"{name}.partial.ipynb"
     partial.parent.mkdir(parents=True, exist_ok=True)
     partial.unlink(missing_ok=True)
-    sockets = tempfile.TemporaryDirectory(prefix="evaluation-kernel-")
-    _socket_dir.append(sockets.name)
-    _kernel_log.append(Path(work) / "logs" / f"{name}.kernel.log")
     try:
+        if kernel.started:
+            _fresh_namespace(kernel)
         pm.execute_notebook(
             str(NOTEBOOK_DIR / f"{name}.ipynb"),
             str(partial),
@@ -104,7 +168,7 @@ def execute_notebook(name: str, *, params_path: Path, work: Path, out: Path) -> 
             execution_timeout=CELL_TIMEOUT_SECONDS,
             start_timeout=KERNEL_START_SECONDS,
             cwd=str(NOTEBOOK_DIR.parent),
-            kernel_manager_class=_ipc_kernel_manager(),
+            km=kernel.manager,
         )
     except pm.PapermillExecutionError as err:
         raise PipelineError(
@@ -116,12 +180,8 @@ def execute_notebook(name: str, *, params_path: Path, work: Path, out: Path) -> 
         if problem is None:
             raise
         raise PipelineError(
-            f"notebook {name}: {problem} (the kernel's log: {_kernel_log[-1]})", file=str(partial)
+            f"notebook {name}: {problem} (the kernel's log: {kernel.log})", file=str(partial)
         ) from None
-    finally:
-        _socket_dir.pop()
-        _kernel_log.pop()
-        sockets.cleanup()
     normalise(
         partial, {str(Path(work).resolve()): "<work>", str(Path(params_path).resolve().parent): "<params>"}
     )

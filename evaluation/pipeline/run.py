@@ -38,7 +38,7 @@ from evaluation.pipeline import cache
 from evaluation.pipeline.atomic import restore_or_clear, staged_folder
 from evaluation.pipeline.lock import reports_lock
 from evaluation.pipeline.manifest import provenance_for, sha256_file, write_manifest
-from evaluation.pipeline.notebooks import execute_notebook, notebooks_for
+from evaluation.pipeline.notebooks import execute_notebook, notebook_kernel, notebooks_for
 from evaluation.results import read_all
 
 
@@ -199,11 +199,13 @@ def _analyse(
     rows = summary_rows(inputs.tables())
     _record(steps, params.run_name, "validate", t)
     print_summary(f"{params.run_name}: inputs validated", rows)
-    for name in notebooks_for(params):
-        t = time.perf_counter()
-        _begin(f"notebook:{name}")
-        execute_notebook(name, params_path=params_path, work=work, out=work / "notebooks" / f"{name}.ipynb")
-        _record(steps, params.run_name, f"notebook:{name}", t)
+    with notebook_kernel(work) as kernel:
+        for name in notebooks_for(params):
+            t = time.perf_counter()
+            _begin(f"notebook:{name}")
+            out = work / "notebooks" / f"{name}.ipynb"
+            execute_notebook(name, params_path=params_path, work=work, out=out, kernel=kernel)
+            _record(steps, params.run_name, f"notebook:{name}", t)
     return rows
 
 
