@@ -119,7 +119,10 @@ _opened: list = []  # (stamp, Run) of the run last opened in this process
 
 
 def _files_stamp(folder: Path) -> tuple:
-    """Name, size and modification time of every file in a folder: changes when any is rewritten."""
+    """Name, size and modification time of every file in a folder: changes when any is rewritten
+    (nothing for a missing folder, which ``read_validated`` then reports)."""
+    if not folder.is_dir():
+        return ()
     return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.iterdir()))
 
 

@@ -9,11 +9,13 @@ import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evaluation import __version__
-from evaluation.documents.context import InputRecord, Provenance
-from evaluation.documents.render import source_date
 from evaluation.params import Params, resolve_input
+
+if TYPE_CHECKING:  # the documents' modules import pandas: not needed to check what changed
+    from evaluation.documents.context import Provenance
 
 PACKAGES = (
     "pandas",
@@ -61,6 +63,9 @@ def git_state() -> tuple[str, bool]:
 
 def provenance_for(params_path: Path, params: Params) -> Provenance:
     """The run's identity: a hash of its parameters, inputs and toolkit version."""
+    from evaluation.documents.context import InputRecord, Provenance
+    from evaluation.documents.render import source_date
+
     inputs = tuple(
         InputRecord(
             name, resolve_input(params_path, source).name, sha256_file(resolve_input(params_path, source))

@@ -25,13 +25,10 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from evaluation.data.inputs import ValidatedInputs, load_inputs
-from evaluation.data.store import read_validated, write_validated
-from evaluation.data.summary import summary_rows, write_quarantine
-from evaluation.disclosure_linked import published_sections
 from evaluation.errors import EvaluationError, ParamsError, PipelineError
 from evaluation.params import Params, load_params, resolve_input
 from evaluation.pipeline import cache
@@ -39,7 +36,13 @@ from evaluation.pipeline.atomic import restore_or_clear, staged_folder
 from evaluation.pipeline.lock import reports_lock
 from evaluation.pipeline.manifest import provenance_for, sha256_file, write_manifest
 from evaluation.pipeline.notebooks import execute_notebook, notebook_kernel, notebooks_for
-from evaluation.results import read_all
+
+if TYPE_CHECKING:
+    from evaluation.data.inputs import ValidatedInputs
+
+# The data, analysis and document modules are imported where they are used, not here: a run
+# whose packs are all unchanged needs none of them, and loading them (pandas, scipy, matplotlib,
+# WeasyPrint) would be most of its time.
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,9 @@ def _record(steps: dict[str, float], run: str, step: str, started: float) -> Non
 
 def validated_inputs(params_path: Path, params: Params, shared: Path) -> ValidatedInputs:
     """Validate a run's inputs, reusing an earlier validation of the very same files and rules."""
+    from evaluation.data.inputs import load_inputs
+    from evaluation.data.store import read_validated, write_validated
+
     parts = [
         *(
             f"{name}:{sha256_file(resolve_input(params_path, src))}:{src.model_dump_json()}"
@@ -188,6 +194,8 @@ def _analyse(
 ) -> list[dict]:
     """Validate and run every notebook into ``work``; the executed notebooks go into ``staging``."""
     from evaluation.cli import print_summary
+    from evaluation.data.store import write_validated
+    from evaluation.data.summary import summary_rows, write_quarantine
 
     t = time.perf_counter()
     _begin("validate")
@@ -211,15 +219,6 @@ def _analyse(
 
 def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
     """One parameters file: skip, re-render documents only, or build the whole pack."""
-    from evaluation.documents.build import (
-        build_decision_paper,
-        build_delivery_plan,
-        build_equalities_analysis,
-        build_return,
-        build_scrutiny_update,
-        build_technical_report,
-    )
-
     start = time.perf_counter()
     _begin("load parameters")
     area, period = pack_location(params_path)
@@ -229,11 +228,22 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
     before = _input_hashes(params_path, params)
     with source_date_epoch(params):
         _begin("check what changed")
-        a_key = cache.analysis_key(params_path, params)
-        d_key = cache.document_key(params_path, params, a_key)
-        previous = _manifest(final)
-        if not force and previous.get("cache", {}).get("document_key") == d_key:
+        a_key, d_key = _keys(params_path, params)
+        if not force and _manifest(final).get("cache", {}).get("document_key") == d_key:
             return Outcome(params_path.name, str(final), "unchanged", time.perf_counter() - start)
+        from evaluation.data.store import read_validated
+        from evaluation.data.summary import summary_rows
+        from evaluation.disclosure_linked import published_sections
+        from evaluation.documents.build import (
+            build_decision_paper,
+            build_delivery_plan,
+            build_equalities_analysis,
+            build_return,
+            build_scrutiny_update,
+            build_technical_report,
+        )
+        from evaluation.results import read_all
+
         reuse = (
             not force and (work / "analysis_key").exists() and (work / "analysis_key").read_text() == a_key
         )
@@ -290,6 +300,30 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
     return Outcome(
         params_path.name, str(final), "documents" if reuse else "built", time.perf_counter() - start
     )
+
+
+def _keys(params_path: Path, params: Params) -> tuple[str, str]:
+    """The run's analysis and document cache keys (``pipeline.cache``)."""
+    a_key = cache.analysis_key(params_path, params)
+    return a_key, cache.document_key(params_path, params, a_key)
+
+
+def unchanged(params_path: Path, reports: Path) -> Outcome | None:
+    """The outcome of a pack whose cache key matches its manifest, found in the main process
+    before any worker starts (so an unchanged run costs a second, not the start of workers and
+    libraries); None when it needs building or the check itself fails (its run then says why)."""
+    start = time.perf_counter()
+    try:
+        area, period = pack_location(params_path)
+        params = load_params(params_path)
+        with source_date_epoch(params):
+            d_key = _keys(params_path, params)[1]
+    except (EvaluationError, OSError):
+        return None
+    final = reports / area / period
+    if _manifest(final).get("cache", {}).get("document_key") != d_key:
+        return None
+    return Outcome(Path(params_path).name, str(final), "unchanged", time.perf_counter() - start)
 
 
 def _copy_files(source: Path, target: Path) -> None:
@@ -397,19 +431,25 @@ def run_report(
 ) -> bool:
     """Build every pack, in parallel up to the number of cores; True when all succeeded."""
     reports = Path(reports)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(params_files)))
     with reports_lock(reports):
         _clear_leftovers(reports)
+        done = {} if force else {p: o for p in params_files if (o := unchanged(p, reports)) is not None}
+        todo = [p for p in params_files if p not in done]
+        jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         if jobs == 1:
-            outcomes = [run_one(p, reports, force) for p in params_files]
+            built = [run_one(p, reports, force) for p in todo]
         else:
-            outcomes = _run_parallel(params_files, reports, force, jobs)
-        from evaluation.pipeline.index import write_index
+            built = _run_parallel(todo, reports, force, jobs)
+        done |= dict(zip(todo, built, strict=True))
+        outcomes = [done[p] for p in params_files]
+        # The index lists the packs in the folder: rewritten unless no pack changed and it exists.
+        if todo or not (reports / "index.html").exists():
+            from evaluation.pipeline.index import write_index
 
-        try:
-            write_index(reports)
-        except OSError as err:
-            raise PipelineError(f"failed at step index: {_os_error(err)}", file=str(reports)) from None
+            try:
+                write_index(reports)
+            except OSError as err:
+                raise PipelineError(f"failed at step index: {_os_error(err)}", file=str(reports)) from None
     for o in outcomes:
         if o.status == "failed":
             console.print(f"[red]failed[/] {o.params_file}: {o.message}")
