@@ -23,7 +23,7 @@ from evaluation.disclosure_linked import (
     write_withheld,
 )
 from evaluation.params import Params, load_params
-from evaluation.published import baseline_charts, equity_charts, impact_charts, process_charts, protect_table
+from evaluation.published import protect_table, section_charts
 from evaluation.results import ChartFile, Results, write_results
 
 
@@ -76,21 +76,18 @@ class Run:
         show(protect_table(name, mark(name, table, self.withheld, rule), rule).frame)
 
     def show_chart(self, results: Results, name: str) -> None:
-        """Display a chart as documents draw it: from protected tables, with its alt text."""
+        """Display a chart as documents draw it, from protected tables, with its alt text; it is
+        handed over with ``results`` (``run.write``), so the documents place this very chart."""
         linked = self._linked.get(id(results))
         if linked is None or linked[0] is not results:
             marked = linked_sections([results], self.withheld, self.params.disclosure)[0]
             self._linked[id(results)] = linked = (results, marked)
-        results, names = linked[1], (name,)
-        if results.section == "impact":
-            made = impact_charts(results, names)
-        elif results.section == "equity":
-            made = equity_charts(results, self.params, names)
-        elif results.section == "baseline":
-            made = baseline_charts(results, self.params, names)
-        else:
-            made = process_charts(results, self.params, names)
-        show(made[name]) if name in made else print("No chart: see the refusal above.")
+        made = section_charts(linked[1], self.params, (name,))
+        if name not in made:
+            print("No chart: see the refusal above.")
+            return
+        results.charts[name] = made[name]
+        show(made[name])
 
     @cached_property
     def _linked(self) -> dict[int, tuple[Results, Results]]:

@@ -270,6 +270,38 @@ def baseline_charts(
     return {c.name: ChartFile(c.name, c.title, c.svg, c.alt_text, c.data) for c in made}
 
 
+# Every chart a section can have, in the order its chart function draws them.
+CHART_NAMES = {
+    "process": ("funnel", "rates_provider", "cumulative_job_outcomes"),
+    "impact": ("love_plot", "overlap"),
+    "equity": tuple(f"rates_{grouping}" for grouping, _ in EQUITY_CHARTS),
+    "baseline": ("observed_vs_baseline", "event_study", "synthetic_control_gaps"),
+}
+
+
+def section_charts(
+    section: Results, params: Params, names: Collection[str] | None = None
+) -> dict[str, ChartFile]:
+    """A results section's charts (or those ``names``): the charts its notebook showed and handed
+    over with the results (``Results.charts``, drawn by this module from the same protected
+    tables), and any it did not, drawn here. So a document places the very chart the notebook
+    shows, and a chart is drawn once per run rather than once per notebook and document."""
+    wanted = [n for n in CHART_NAMES.get(section.section, ()) if names is None or n in names]
+    draw = [n for n in wanted if n not in section.charts]
+    drawn: dict[str, ChartFile] = {}
+    if not draw:
+        pass
+    elif section.section == "impact":
+        drawn = impact_charts(section, draw)
+    elif section.section == "equity":
+        drawn = equity_charts(section, params, draw)
+    elif section.section == "baseline":
+        drawn = baseline_charts(section, params, draw)
+    elif section.section == "process":
+        drawn = process_charts(section, params, draw)
+    return {n: section.charts.get(n) or drawn[n] for n in wanted if n in section.charts or n in drawn}
+
+
 @dataclass(frozen=True)
 class ProjectionView:
     """A projection as read back from the results' projections table (what charts need)."""

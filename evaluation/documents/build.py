@@ -13,7 +13,7 @@ from evaluation.data.reference import ons_areas
 from evaluation.documents import context, render, tables
 from evaluation.figures import FigureRegister
 from evaluation.params import Params
-from evaluation.published import baseline_charts, equity_charts, impact_charts, process_charts
+from evaluation.published import section_charts
 from evaluation.results import Results
 
 
@@ -112,7 +112,7 @@ def build_decision_paper(
     """Render the Cabinet report / Delegated Officer Decision paper as HTML and PDF into ``pack``."""
     figures, qa, tabs, _ = merged(sections)
     process = next(r for r in sections if r.section == "process")
-    charts = process_charts(process, params)
+    charts = section_charts(process, params)
     copy_assets(pack, charts)
     ctx = context.decision_paper_context(
         params=params,
@@ -156,7 +156,7 @@ def build_equalities_analysis(
     """The Equalities Analysis (Part A screening, Part B analysis and actions) as HTML and PDF."""
     figures, qa, _, _ = merged(sections)
     equity = next(r for r in sections if r.section == "equity")
-    charts = equity_charts(equity, params)
+    charts = section_charts(equity, params)
     copy_assets(pack, charts)
     ctx = context.equalities_context(
         params=params,
@@ -199,7 +199,7 @@ def build_scrutiny_update(
 ) -> list[Path]:
     """The scrutiny progress update as HTML and PDF."""
     figures, qa, tabs, _ = merged(sections)
-    charts = process_charts(next(r for r in sections if r.section == "process"), params)
+    charts = section_charts(next(r for r in sections if r.section == "process"), params)
     copy_assets(pack, charts)
     ctx = context.scrutiny_context(
         params=params,
@@ -251,10 +251,8 @@ def build_technical_report(
     figures, qa, _, _ = merged(sections)
     charts: dict[str, dict] = {}
     for r in sections:
-        if r.section == "impact":
-            charts["impact"] = impact_charts(r)
-        elif r.section == "baseline":
-            charts["baseline"] = baseline_charts(r, params)
+        if r.section in ("impact", "baseline"):
+            charts[r.section] = section_charts(r, params)
     copy_assets(pack, {name: c for by_name in charts.values() for name, c in by_name.items()})
     notebooks = sorted(p.stem for p in (pack / "notebooks").glob("*.ipynb"))
     ctx = context.technical_context(
