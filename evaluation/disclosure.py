@@ -87,57 +87,61 @@ def protect(
     """
     derived = derived or {}
     frame = table.reset_index(drop=True).copy()
-    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    rows = len(frame)
+    # Whole columns at a time (a pack protects every table several times over): masks are arrays.
+    mask = {col: np.zeros(rows, dtype=bool) for col in frame.columns}
+    names = [str(v) for v in frame[label].tolist()] if label else [str(i + 1) for i in range(rows)]
     reasons: list[dict] = []
-    row_label = (lambda i: str(frame.loc[i, label])) if label else (lambda i: str(i + 1))
+
+    def note(where: np.ndarray, col: str, reason: str) -> None:
+        reasons.extend({"row": names[i], "column": col, "reason": reason} for i in np.flatnonzero(where))
+
+    numbers: dict[str, np.ndarray] = {}
     for col in counts:
-        primary = _primary(frame[col], rule)
+        numbers[col] = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        primary = _primary(frame[col], rule).to_numpy(dtype=bool)
         # A cell already marked [c] was withheld by the pack-level solve (see
         # disclosure_linked): it stays withheld here and counts as withheld for what follows.
-        linked = frame[col].map(lambda v: isinstance(v, str) and v == CONFIDENTIAL).astype(bool)
+        linked = np.array([isinstance(v, str) and v == CONFIDENTIAL for v in frame[col].tolist()], dtype=bool)
         mask[col] |= primary | linked
-        for i in frame.index[primary]:
-            reasons.append(
-                {"row": row_label(i), "column": col, "reason": f"primary: count below {rule.threshold}"}
-            )
-        for i in frame.index[linked]:
-            reasons.append(
-                {
-                    "row": row_label(i),
-                    "column": col,
-                    "reason": "secondary: protects a withheld cell from subtraction, in this table or another of the pack",
-                }
-            )
-    if rule.secondary:
-        keys = [group_by] if isinstance(group_by, str) else list(group_by or ())
-        groups = (
-            [frame.index] if not keys else [g.index for _, g in frame.groupby(keys, sort=False, dropna=False)]
+        note(primary, col, f"primary: count below {rule.threshold}")
+        note(
+            linked,
+            col,
+            "secondary: protects a withheld cell from subtraction, in this table or another of the pack",
         )
+    if rule.secondary and rows >= 2:
+        keys = [group_by] if isinstance(group_by, str) else list(group_by or ())
+        if keys:
+            ids = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+            groups = [np.flatnonzero(ids == g) for g in range(ids.max() + 1)] if rows else []
+        else:
+            groups = [np.arange(rows)]
+        unknown = None if not_known is None else not_known.to_numpy(dtype=bool)
         for col in counts:
             for idx in groups:
-                hidden = mask.loc[idx, col]
+                hidden = mask[col][idx]
                 if int(hidden.sum()) != 1 or len(idx) < 2:
                     continue
-                if not_known is not None and bool(not_known.reset_index(drop=True).loc[idx][hidden].all()):
+                if unknown is not None and bool(unknown[idx][hidden].all()):
                     continue
-                values = pd.to_numeric(frame.loc[idx, col], errors="coerce")
-                candidates = values[~hidden & values.notna()]
-                if candidates.empty:
+                values = numbers[col][idx]
+                open_ = ~hidden & ~np.isnan(values)
+                if not open_.any():
                     continue
-                j = candidates.sort_values(kind="stable").index[0]
-                mask.loc[j, col] = True
+                j = idx[open_][np.argmin(values[open_])]  # the smallest; the first of equals
+                mask[col][j] = True
                 reasons.append(
                     {
-                        "row": row_label(j),
+                        "row": names[j],
                         "column": col,
                         "reason": "secondary: protects a withheld cell from subtraction",
                     }
                 )
     for col, bases in derived.items():
-        hit = mask[list(bases)].any(axis=1)
+        hit = np.logical_or.reduce([mask[b] for b in bases]) if bases else np.zeros(rows, dtype=bool)
         mask[col] |= hit
-        for i in frame.index[hit]:
-            reasons.append({"row": row_label(i), "column": col, "reason": "built on a withheld count"})
+        note(hit, col, "built on a withheld count")
     out = frame.astype(object)
     for col in counts:
         if rule.rounding_base > 1:
@@ -145,7 +149,10 @@ def protect(
             rounded = (np.round(v / rule.rounding_base) * rule.rounding_base).astype("Int64")
             out[col] = rounded.where(v.notna(), out[col]).astype(object)
     for col in out.columns:
-        out.loc[mask[col], col] = CONFIDENTIAL
+        if mask[col].any():
+            values = out[col].to_numpy(dtype=object, copy=True)
+            values[mask[col]] = CONFIDENTIAL
+            out[col] = pd.Series(values, index=out.index, dtype=object)  # all markers: still object
     log = pd.DataFrame(reasons, columns=["row", "column", "reason"])
     log.insert(0, "table", name)
     return ProtectedTable(

@@ -97,22 +97,36 @@ def _withhold_comparisons(
     compared = [c for c in COMPARED if c in frame]
     if "reference" not in frame or not compared or not keys:
         return protected
+    f = frame.reset_index(drop=True)
     out = protected.frame.copy()
-    log = [protected.log]
-    for _, block in frame.reset_index(drop=True).groupby(list(keys), sort=False, dropna=False):
-        ref = block.index[block["group"] == block["reference"]]
-        if len(ref) and (out.loc[ref, ["k", "n"]] == CONFIDENTIAL).any(axis=None):
-            out.loc[block.index, compared] = CONFIDENTIAL
-            log.append(
-                pd.DataFrame(
-                    {
-                        "table": protected.name,
-                        "row": block["group"].astype(str),
-                        "column": ", ".join(compared),
-                        "reason": "compared with a withheld reference group",
-                    }
-                )
-            )
+    is_ref = (f["group"] == f["reference"]).to_numpy(dtype=bool, na_value=False)
+    withheld = np.zeros(len(f), dtype=bool)
+    for col in ("k", "n"):
+        withheld |= np.array(
+            [isinstance(v, str) and v == CONFIDENTIAL for v in out[col].tolist()], dtype=bool
+        )
+    ids = f.groupby(list(keys), sort=False, dropna=False).ngroup().to_numpy()
+    blocks = [np.flatnonzero(ids == g) for g in range(ids.max() + 1)] if len(f) else []
+    hit = [idx for idx in blocks if (withheld[idx] & is_ref[idx]).any()]
+    if not hit:
+        return protected
+    rows = np.concatenate(hit)
+    for col in compared:
+        values = out[col].to_numpy(dtype=object, copy=True)
+        values[rows] = CONFIDENTIAL
+        out[col] = pd.Series(values, index=out.index, dtype=object)  # all markers: still object
+    groups = f["group"].astype(str)
+    log = [protected.log] + [
+        pd.DataFrame(
+            {
+                "table": protected.name,
+                "row": groups.iloc[idx],
+                "column": ", ".join(compared),
+                "reason": "compared with a withheld reference group",
+            }
+        )
+        for idx in hit
+    ]
     return ProtectedTable(protected.name, out, pd.concat(log, ignore_index=True), protected.rule)
 
 
