@@ -100,7 +100,8 @@ def test_referral_trend_is_the_least_squares_line() -> None:
     counts = np.array([(offsets == d).sum() for d in days])
     slope, intercept = np.polyfit(days, counts, 1)
     expected = np.maximum(intercept + slope * np.arange(1, 45), 0)
-    np.testing.assert_allclose(_future_rates(j, np.ones((1, 300)), 44)[0], expected, rtol=1e-9)
+    # Every person weighted once: each cell weighs as many as it holds.
+    np.testing.assert_allclose(_future_rates(j, j.count[None, :].astype(float), 44)[0], expected, rtol=1e-9)
 
 
 def test_mid_quantiles_spread_each_total_over_a_unit() -> None:
@@ -171,8 +172,9 @@ def test_target_out_of_reach_has_no_chance(rotherham: pd.DataFrame) -> None:
     # (the last 12 weeks held fewer than 250, under 3 a day, so about 130 in the 44 days left), the
     # total would stay far below observed + at risk + 300.
     j = _as_at(rotherham, CUTOFF)
-    at_risk = int((j.job_outcome == 0).sum() + (j.start_outcome == 0).sum())
-    assert (j.referral_day > -RATE_WINDOW_DAYS).sum() < 250
+    on_programme = (j.start_outcome == 1) & (j.job_outcome == 0)
+    at_risk = int(j.count[on_programme].sum() + j.count[j.start_outcome == 0].sum())
+    assert j.count[j.referral_day > -RATE_WINDOW_DAYS].sum() < 250
     target = 73 + at_risk + 300
     p = project_year_end(
         rotherham, measure="job_outcomes", data_cutoff=CUTOFF, period_end=PERIOD_END, target=target
@@ -199,20 +201,74 @@ def test_project_year_end_summarises_simulate_totals(rotherham: pd.DataFrame) ->
     assert p.probability_reaching_target == float(np.mean(totals >= 370))
 
 
-@pytest.mark.parametrize(("referred", "started"), [(0, 0), (-40, -30)])
-def test_a_person_on_programme_is_never_a_failure(
-    rotherham: pd.DataFrame, referred: int, started: int
-) -> None:
-    # Appended last, the new person leaves everyone else's random numbers unchanged. Counted as a
-    # failure they would lower the job curve and add nothing; censored, they add their own chance of
-    # a job and touch the curve only up to their own time on programme, so the projection holds or rises.
-    args = {"measure": "job_outcomes", "data_cutoff": CUTOFF, "period_end": PERIOD_END}
-    before = project_year_end(rotherham, **args)  # type: ignore[arg-type]
-    more = pd.concat([rotherham, _frame([(referred, started, None, None)])], ignore_index=True)
-    after = project_year_end(more, **args)  # type: ignore[arg-type]
-    assert after.observed == before.observed
-    assert after.central >= before.central
-    assert simulate_totals(more, **args).mean() >= simulate_totals(rotherham, **args).mean()  # type: ignore[arg-type]
+@pytest.mark.parametrize(("referred", "started"), [(-150, 0), (-200, -30)])
+def test_a_person_on_programme_is_never_a_failure(referred: int, started: int) -> None:
+    # Twenty earlier starters, all referred before the 12-week window, started 60 days after
+    # referral and found work 40 days after starting; no one left. One more person is on programme,
+    # 0 or 30 days since starting. Censored, they have 40 days to go with everyone ahead of them
+    # still to find work (at day 40 all 20 do), so a job by the period end, 44 days on, is certain:
+    # 20 + 1 in every draw. Counted as a failure they would add nothing (20). No one was referred in
+    # the window and no one waits to start, so nothing else can be added.
+    earlier = [(-300 + 5 * i, -240 + 5 * i, -200 + 5 * i, -200 + 5 * i) for i in range(20)]
+    frame = _frame([*earlier, (referred, started, None, None)])
+    p = project_year_end(frame, measure="job_outcomes", data_cutoff=CUTOFF, period_end=PERIOD_END, target=21)
+    assert (p.observed, p.central, p.low95, p.high95) == (20, 21.0, 21.0, 21.0)
+    assert p.probability_reaching_target == 1.0
+
+
+def test_identical_journeys_share_a_cell() -> None:
+    # Cells by hand (window 84 days, as the earliest referral is 200 days back): two identical
+    # journeys with a job; one starter who left; two people waiting since day -10 (in the window,
+    # so the referral day is kept) and one since day -11; one waiting since day -100 (before the
+    # window: its day is not needed, shown as -84).
+    frame = _frame(
+        [
+            (-200, -190, -150, -150),
+            (-200, -190, -150, -150),
+            (-190, -180, None, -120),
+            (-10, None, None, None),
+            (-10, None, None, None),
+            (-11, None, None, None),
+            (-100, None, None, None),
+        ]
+    )
+    j = _as_at(frame, CUTOFF)
+    cells = set(
+        zip(j.count, j.start_days, j.start_outcome, j.job_days, j.job_outcome, j.referral_day, strict=True)
+    )
+    # (people, days to start or now, how it ended, days to job or now, how it ended, referral day)
+    assert cells == {
+        (2, 10, 1, 40, 1, -84),
+        (1, 10, 1, 60, 2, -84),
+        (2, 10, 0, 0, 0, -10),
+        (1, 11, 0, 0, 0, -11),
+        (1, 100, 0, 0, 0, -84),
+    }
+    assert (j.window, j.starts, j.jobs) == (84, 3, 2)
+
+
+def test_cells_weighted_by_their_people_give_the_rows_curves(rotherham: pd.DataFrame) -> None:
+    # Start-to-job times worked out row by row from the dates (statsmodels on the rows) against the
+    # product-limit curve on the cells, each weighted by the number of people in it.
+    cut = pd.Timestamp(CUTOFF)
+    rows = rotherham[(rotherham["referral_date"] <= cut) & (rotherham["start_date"] <= cut)]
+    job = (rows["job_evidenced"].fillna(False).astype(bool) & (rows["job_start_date"] <= cut)).to_numpy()
+    left = (rows["exit_date"] <= cut).to_numpy()
+    end = np.where(job, rows["job_start_date"], np.where(left, rows["exit_date"], cut))
+    days = ((pd.to_datetime(end) - rows["start_date"]).dt.days.clip(lower=0)).to_numpy()
+    ci = CumIncidenceRight(days, np.where(job, 1, np.where(left, 2, 0)))
+    j = _as_at(rotherham, CUTOFF)
+    started = j.starter
+    assert j.count[started].sum() == len(rows) == 307
+    curves = product_limit(j.job_days[started], j.job_outcome[started], j.count[started][None, :], length=400)
+    np.testing.assert_allclose(curves.incidence[0, ci.times.astype(int)], ci.cinc[0], rtol=1e-12)
+
+
+def test_row_order_does_not_change_the_projection(rotherham: pd.DataFrame) -> None:
+    # Cells are taken in the order of their journeys, not of the rows.
+    args = {"measure": "job_outcomes", "data_cutoff": CUTOFF, "period_end": PERIOD_END, "target": 90}
+    shuffled = rotherham.sample(frac=1, random_state=4).reset_index(drop=True)
+    assert project_year_end(shuffled, **args) == project_year_end(rotherham, **args)  # type: ignore[arg-type]
 
 
 def test_validated_frame_gives_the_same_projection(

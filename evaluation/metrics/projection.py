@@ -24,6 +24,15 @@ draw:
    (Poisson thinning gives their count exactly);
 3. adds the simulated count to the count observed to the cut-off.
 
+People are counted in cells, so that the cost is set by the number of distinct journeys (bounded
+by the day grid), not by the number of people. A cell holds the people whose journeys are the same
+as far as any estimate can see: days to start or leaving and how that ended, days from start to a
+job or leaving and how that ended, and the referral day when it falls in the trend's window. Every
+estimate depends on the weights only through each cell's total, and the total of ``m`` independent
+Poisson(1) weights is Poisson(m), drawn once per cell; the ``m`` people of a cell at risk of the
+outcome, each with the same chance ``p`` in a draw, give a Binomial(m, p) count. So the draws
+have exactly the distribution of the person-by-person bootstrap and simulation.
+
 The central projection is the median of the draws' totals. The intervals are equal-tailed
 (10th-90th and 2.5th-97.5th percentiles) mid-quantiles (Parzen): each whole-number total is
 spread evenly over the half-units either side, so an 80% interval covers 80% rather than, because
@@ -37,9 +46,9 @@ at the same time since referral or start; a job counts only once evidenced, and 
 not yet evidenced is treated as on programme (evidencing delays are not modelled); anything dated
 after the cut-off is ignored.
 
-Random numbers come from ``numpy.random.default_rng(seed)``, split per block of draws and per
-participant, so the same inputs and seed give identical results, and appending a participant to
-the table leaves every other participant's random numbers unchanged.
+Random numbers come from ``numpy.random.default_rng(seed)``, split per block of draws; cells are
+taken in the order of their journeys, so the same inputs and seed give identical results whatever
+the order of the rows.
 """
 
 from __future__ import annotations
@@ -50,11 +59,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 MEASURES = ("job_outcomes", "starts")
 MEASURE_LABELS = {"job_outcomes": "evidenced job outcomes", "starts": "starts on programme"}
 RATE_WINDOW_DAYS = 84  # referral trend: the last 12 weeks to the cut-off
-DRAW_BLOCK = 250  # draws simulated together; bounds memory at draws x participants per block
+DRAW_BLOCK = 250  # draws simulated together; bounds memory at draws x cells per block
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,33 @@ class Curves:
     incidence: np.ndarray
 
 
+def _tally(
+    days: np.ndarray, outcome: np.ndarray, length: int, *, offset: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of a sparse (rows, 3 x length) tally: each row counts towards the total, and
+    to the outcome's or the competing outcome's events, on its day; columns from ``offset``."""
+    rows = np.arange(len(days))
+    one, two = outcome == 1, outcome == 2
+    return (
+        np.concatenate([rows, rows[one], rows[two]]),
+        offset + np.concatenate([days, length + days[one], 2 * length + days[two]]),
+    )
+
+
+def _curves(tallies: np.ndarray, length: int) -> Curves:
+    """Product-limit curves from per-day weighted totals, events and competing events
+    (``tallies`` (draws, 3 x length), laid out as ``_tally`` lays them out)."""
+    total, events, competing = tallies[:, :length], tallies[:, length : 2 * length], tallies[:, 2 * length :]
+    at_risk = np.cumsum(total[:, ::-1], axis=1)[:, ::-1]
+    safe = np.where(at_risk > 0, at_risk, 1.0)
+    h1 = np.where(at_risk > 0, events / safe, 0.0)
+    h2 = np.where(at_risk > 0, competing / safe, 0.0)
+    km = np.cumprod(1.0 - h1, axis=1)
+    survival = np.cumprod(np.clip(1.0 - h1 - h2, 0.0, 1.0), axis=1)
+    before = np.concatenate([np.ones((len(tallies), 1)), survival[:, :-1]], axis=1)
+    return Curves(km=km, survival=survival, incidence=np.cumsum(before * h1, axis=1))
+
+
 def product_limit(days: np.ndarray, outcome: np.ndarray, weights: np.ndarray, *, length: int) -> Curves:
     """Weighted product-limit curves for many draws at once.
 
@@ -101,44 +138,33 @@ def product_limit(days: np.ndarray, outcome: np.ndarray, weights: np.ndarray, *,
     handled as in ``statsmodels`` ``SurvfuncRight`` and ``CumIncidenceRight``.
     """
     days = np.asarray(days, dtype=np.int64)
-    outcome = np.asarray(outcome)
     weights = np.atleast_2d(np.asarray(weights, dtype=float))
-    n_draws = weights.shape[0]
     if len(days) and (days.min() < 0 or days.max() >= length):
         raise ValueError(f"days must lie in 0..{length - 1}")
-    order = np.argsort(days, kind="stable")
-    sorted_days, w, kind = days[order], weights[:, order], outcome[order]
-    uniq, first = np.unique(sorted_days, return_index=True)
-
-    def per_day(x: np.ndarray) -> np.ndarray:
-        out = np.zeros((n_draws, length))
-        if len(uniq):
-            out[:, uniq] = np.add.reduceat(x, first, axis=1)
-        return out
-
-    at_risk = np.cumsum(per_day(w)[:, ::-1], axis=1)[:, ::-1]
-    safe = np.where(at_risk > 0, at_risk, 1.0)
-    h1 = np.where(at_risk > 0, per_day(w * (kind == 1)) / safe, 0.0)
-    h2 = np.where(at_risk > 0, per_day(w * (kind == 2)) / safe, 0.0)
-    km = np.cumprod(1.0 - h1, axis=1)
-    survival = np.cumprod(np.clip(1.0 - h1 - h2, 0.0, 1.0), axis=1)
-    before = np.concatenate([np.ones((n_draws, 1)), survival[:, :-1]], axis=1)
-    return Curves(km=km, survival=survival, incidence=np.cumsum(before * h1, axis=1))
+    rows, cols = _tally(days, np.asarray(outcome), length)
+    tally = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(days), 3 * length))
+    return _curves(weights @ tally, length)
 
 
 @dataclass(frozen=True)
 class _AsAt:
-    """The journeys as known at the cut-off, as whole days (the cut-off is day 0, the past negative)."""
+    """The journeys as known at the cut-off, in cells of identical journeys, as whole days (the
+    cut-off is day 0, the past negative). Every array is one entry per cell, in key order."""
 
+    count: np.ndarray  # people in the cell
     start_days: np.ndarray  # referral to start, leaving or cut-off
     start_outcome: np.ndarray  # 1 started, 2 left before starting, 0 waiting at the cut-off
-    job_days: np.ndarray  # start to job, leaving or cut-off (starters only)
-    job_outcome: np.ndarray
-    starter: np.ndarray  # positions (in the referral arrays) of starters
-    referral_day: np.ndarray  # day of referral (the cut-off is 0)
+    job_days: np.ndarray  # start to job, leaving or cut-off (0 for those who have not started)
+    job_outcome: np.ndarray  # 1 job, 2 left without one, 0 on programme (and 0 if not started)
+    referral_day: np.ndarray  # day of referral in the rate window; -window for earlier referrals
     window: int  # days in the rate window
     starts: int
     jobs: int
+
+    @property
+    def starter(self) -> np.ndarray:
+        """Positions of the cells of people who started."""
+        return np.flatnonzero(self.start_outcome == 1)
 
 
 def _days(s: pd.Series, cutoff: np.datetime64) -> np.ndarray:
@@ -150,6 +176,7 @@ def _days(s: pd.Series, cutoff: np.datetime64) -> np.ndarray:
 
 
 def _as_at(participants: pd.DataFrame, data_cutoff: dt.date) -> _AsAt:
+    """Each person's journey to the cut-off, counted in cells of identical journeys."""
     cut = np.datetime64(data_cutoff, "D")
     ref = _days(participants["referral_date"], cut)
     keep = ~np.isnan(ref) & (ref <= 0)
@@ -161,19 +188,33 @@ def _as_at(participants: pd.DataFrame, data_cutoff: dt.date) -> _AsAt:
     started = start <= 0  # NaN compares False
     has_job = evidenced & (job <= 0)
     has_left = left <= 0
+    window = int(min(RATE_WINDOW_DAYS, -ref.min() + 1)) if len(ref) else RATE_WINDOW_DAYS
 
     start_outcome = np.where(started, 1, np.where(has_left, 2, 0))
     start_end = np.where(started, start, np.where(has_left, left, 0.0))
-    job_outcome = np.where(has_job, 1, np.where(has_left, 2, 0))[started]
-    job_end = np.where(has_job, job, np.where(has_left, left, 0.0))[started]
-    window = int(min(RATE_WINDOW_DAYS, -ref.min() + 1)) if len(ref) else RATE_WINDOW_DAYS
+    start_days = np.maximum(start_end - ref, 0).astype(np.int64)
+    job_outcome = np.where(started, np.where(has_job, 1, np.where(has_left, 2, 0)), 0)
+    job_end = np.where(has_job, job, np.where(has_left, left, 0.0))
+    job_days = np.where(started, np.maximum(job_end - np.where(started, start, 0.0), 0), 0).astype(np.int64)
+    in_window = np.where(ref > -window, ref + window, 0).astype(np.int64)  # 1..window, or 0 if earlier
+
+    # One whole-number key per journey (mixed radix), counted by hashing: linear in the rows.
+    span_job = int(job_days.max(initial=0)) + 1
+    key = ((start_days * 3 + start_outcome) * span_job + job_days) * 3 + job_outcome
+    key = key * (window + 1) + in_window
+    codes, uniques = pd.factorize(key, sort=True)
+    count = np.bincount(codes, minlength=len(uniques)).astype(np.int64)
+    rest, cell_window = np.divmod(np.asarray(uniques, dtype=np.int64), window + 1)
+    rest, cell_job_outcome = np.divmod(rest, 3)
+    rest, cell_job_days = np.divmod(rest, span_job)
+    cell_start_days, cell_start_outcome = np.divmod(rest, 3)
     return _AsAt(
-        start_days=np.maximum(start_end - ref, 0).astype(np.int64),
-        start_outcome=start_outcome,
-        job_days=np.maximum(job_end - start[started], 0).astype(np.int64),
-        job_outcome=job_outcome,
-        starter=np.flatnonzero(started),
-        referral_day=ref.astype(np.int64),
+        count=count,
+        start_days=cell_start_days,
+        start_outcome=cell_start_outcome,
+        job_days=cell_job_days,
+        job_outcome=cell_job_outcome,
+        referral_day=np.where(cell_window > 0, cell_window - window, -window),
         window=window,
         starts=int(started.sum()),
         jobs=int(has_job.sum()),
@@ -184,8 +225,8 @@ def _future_rates(j: _AsAt, weights: np.ndarray, horizon: int) -> np.ndarray:
     """Expected referrals on each day 1..h after the cut-off, per draw (draws, h).
 
     A straight line fitted by least squares to the daily referral counts of the rate window
-    (weighted by the draw's bootstrap weights, so the fit's uncertainty is carried) and extended
-    past the cut-off, never below zero.
+    (weighted by the draw's bootstrap weights of the cells, so the fit's uncertainty is carried)
+    and extended past the cut-off, never below zero.
     """
     recent = j.referral_day > -j.window
     days = np.arange(-j.window + 1, 1)
@@ -205,27 +246,64 @@ def _conditional(curves: Curves, elapsed: np.ndarray, horizon: int) -> np.ndarra
     return np.clip(np.where(base > 0, gain / np.where(base > 0, base, 1.0), 0.0), 0.0, 1.0)
 
 
-def _simulate_block(j: _AsAt, measure: str, horizon: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    """Simulated counts after the cut-off for ``size`` draws."""
-    weight_rng, uniform_rng, poisson_rng = rng.spawn(3)
-    n = len(j.start_days)
-    # Drawn participant by participant, so a participant appended to the table changes no one else's.
-    weights = weight_rng.poisson(1.0, size=(n, size)).T.astype(float)
-    uniforms = uniform_rng.random((n, size)).T
-    rate = _future_rates(j, weights, horizon)  # (draws, horizon): day 1 .. h after the cut-off
+@dataclass(frozen=True)
+class _Design:
+    """What every block of draws shares: the cells' tallies and the people at risk by elapsed day."""
+
+    length: int  # day grid of the curves
+    tally: sparse.csr_array  # (cells, 6 x length): the start curve's tallies, then the job curve's
+    waiting_days: np.ndarray  # distinct days waited so far by people waiting to start
+    waiting: np.ndarray  # people waiting that long
+    on_programme_days: np.ndarray  # distinct days on programme so far by people with no job yet
+    on_programme: np.ndarray  # people on programme that long
+
+
+def _at_risk(days: np.ndarray, count: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct elapsed days of some cells and the people at each."""
+    people = np.bincount(days, weights=count, minlength=length).astype(np.int64)
+    elapsed = np.flatnonzero(people)
+    return elapsed, people[elapsed]
+
+
+def _design(j: _AsAt, horizon: int) -> _Design:
+    """The cells' tallies and the people at risk, built once for all blocks of draws."""
     length = int(max(j.start_days.max(initial=0), j.job_days.max(initial=0))) + horizon + 1
-    start = product_limit(j.start_days, j.start_outcome, weights, length=length)
-    waiting = np.flatnonzero(j.start_outcome == 0)
-    elapsed_wait = j.start_days[waiting]
+    started = j.starter
+    start_rows, start_cols = _tally(j.start_days, j.start_outcome, length)
+    job_rows, job_cols = _tally(j.job_days[started], j.job_outcome[started], length, offset=3 * length)
+    rows = np.concatenate([start_rows, started[job_rows]])
+    cols = np.concatenate([start_cols, job_cols])
+    tally = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(j.count), 6 * length))
+    waiting = j.start_outcome == 0
+    on_programme = (j.start_outcome == 1) & (j.job_outcome == 0)
+    return _Design(
+        length,
+        tally,
+        *_at_risk(j.start_days[waiting], j.count[waiting], length),
+        *_at_risk(j.job_days[on_programme], j.count[on_programme], length),
+    )
+
+
+def _simulate_block(
+    j: _AsAt, design: _Design, measure: str, horizon: int, size: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Simulated counts after the cut-off for ``size`` draws."""
+    weight_rng, binomial_rng, poisson_rng = rng.spawn(3)
+    # A cell's bootstrap weight: the total of its people's Poisson(1) weights, Poisson(count).
+    weights = weight_rng.poisson(j.count.astype(float), size=(size, len(j.count))).astype(float)
+    rate = _future_rates(j, weights, horizon)  # (draws, horizon): day 1 .. h after the cut-off
+    length = design.length
+    tallies = weights @ design.tally
+    start = _curves(tallies[:, : 3 * length], length)
+    elapsed_wait = design.waiting_days
     if measure == "starts":
         p_wait = _conditional(start, elapsed_wait, horizon)
         # A referral on day v of the h left has h - v days to start.
         expected_new = (rate * start.incidence[:, :horizon][:, ::-1]).sum(axis=1)
-        return (uniforms[:, waiting] < p_wait).sum(axis=1) + poisson_rng.poisson(expected_new)
+        return binomial_rng.binomial(design.waiting, p_wait).sum(axis=1) + poisson_rng.poisson(expected_new)
 
-    job = product_limit(j.job_days, j.job_outcome, weights[:, j.starter], length=length)
-    on_programme = j.starter[j.job_outcome == 0]
-    p_on = _conditional(job, j.job_days[j.job_outcome == 0], horizon)
+    job = _curves(tallies[:, 3 * length :], length)
+    p_on = _conditional(job, design.on_programme_days, horizon)
     # Density of starting on each day after referral, then a job within the days left after it.
     f_start = np.diff(start.incidence, axis=1, prepend=0.0)
     u = np.arange(1, horizon + 1)
@@ -239,8 +317,8 @@ def _simulate_block(j: _AsAt, measure: str, horizon: int, size: int, rng: np.ran
         q[:, s:] += f_start[:, s : s + 1] * job.incidence[:, : horizon - s]
     expected_new = (rate * q[:, ::-1]).sum(axis=1)
     return (
-        (uniforms[:, on_programme] < p_on).sum(axis=1)
-        + (uniforms[:, waiting] < p_wait).sum(axis=1)
+        binomial_rng.binomial(design.on_programme, p_on).sum(axis=1)
+        + binomial_rng.binomial(design.waiting, p_wait).sum(axis=1)
         + poisson_rng.poisson(expected_new)
     )
 
@@ -270,8 +348,9 @@ def _totals(j: _AsAt, measure: str, horizon: int, draws: int, seed: int) -> np.n
     blocks = -(-draws // DRAW_BLOCK)
     sizes = [min(DRAW_BLOCK, draws - b * DRAW_BLOCK) for b in range(blocks)]
     rngs = np.random.default_rng(seed).spawn(blocks)
+    design = _design(j, horizon)
     simulated = [
-        _simulate_block(j, measure, horizon, size, rng) for size, rng in zip(sizes, rngs, strict=True)
+        _simulate_block(j, design, measure, horizon, size, rng) for size, rng in zip(sizes, rngs, strict=True)
     ]
     return observed + np.concatenate(simulated).astype(np.int64)
 
