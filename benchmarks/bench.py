@@ -137,7 +137,7 @@ def plan_for(
                 }
             )
         for rows in participant_sizes:
-            if rows <= bench_analyses.PROJECTION_MAX_ROWS:  # once: 55 s at 100,000, memory grows with rows
+            if rows <= bench_analyses.PROJECTION_MAX_ROWS:  # once: its cost is set by distinct journeys
                 plan.append({"step": "projection", "module": "bench_analyses", "rows": rows, "once": True,
                              "validated": [("participants", rows)]})  # fmt: skip
         for rows, pool in zip(participant_sizes, pool_sizes, strict=False):
