@@ -35,7 +35,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import null_space
 
 from evaluation.disclosure import CONFIDENTIAL
 from evaluation.params import Disclosure
@@ -225,6 +224,8 @@ def _pinned(members: list[Key], found: list[Relation]) -> set[Key]:
         for k, sign in ((total, -1.0), *((p, 1.0) for p in parts)):
             if k in index:
                 matrix[r, index[k]] += sign
+    from scipy.linalg import null_space  # here: documents read the solved cells, never solve
+
     basis = null_space(matrix)
     free = np.abs(basis).max(axis=1) > 1e-9 if basis.size else np.zeros(len(members), dtype=bool)
     return {k for k, f in zip(members, free, strict=True) if not f}

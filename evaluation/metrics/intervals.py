@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from evaluation.metrics.results import Proportion
 
@@ -17,7 +18,7 @@ def wilson(k: int, n: int, *, alpha: float = 0.05) -> Proportion:
         raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
     if n == 0:
         return Proportion(k=0, n=0, rate=None, lower=None, upper=None, method=WILSON)
-    lower, upper = proportion_confint(k, n, alpha=alpha, method="wilson")
+    lower, upper = _confint(k, n, alpha)
     return Proportion(k=int(k), n=int(n), rate=k / n, lower=float(lower), upper=float(upper), method=WILSON)
 
 
@@ -26,7 +27,7 @@ def wilson_columns(k: pd.Series, n: pd.Series, *, alpha: float = 0.05) -> pd.Dat
     k = k.astype(int)
     n = n.astype(int)
     safe_n = n.where(n > 0, 1)
-    lower, upper = proportion_confint(k.to_numpy(), safe_n.to_numpy(), alpha=alpha, method="wilson")
+    lower, upper = _confint(k.to_numpy(), safe_n.to_numpy(), alpha)
     empty = (n == 0).to_numpy()
     rate = np.where(empty, np.nan, k / safe_n)
     return pd.DataFrame(
@@ -40,3 +41,11 @@ def wilson_columns(k: pd.Series, n: pd.Series, *, alpha: float = 0.05) -> pd.Dat
         },
         index=k.index,
     )
+
+
+def _confint(k: Any, n: Any, alpha: float) -> tuple[Any, Any]:
+    # Imported here: documents and charts import this module for its names, and statsmodels
+    # (with scipy.stats) takes most of a second to load in a run that only re-renders a paper.
+    from statsmodels.stats.proportion import proportion_confint
+
+    return proportion_confint(k, n, alpha=alpha, method="wilson")
