@@ -8,6 +8,7 @@ Input paths are resolved against the parameters file's own folder, never the wor
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -357,6 +358,16 @@ def load_params(path: Path) -> Params:
             file=str(path),
             key=first,
         ) from None
+
+
+# The parameters that are only documents' wording and choice of documents: not analysis.
+DOCUMENT_KEYS = frozenset({"document", "documents"})
+
+
+def analysis_parameters(params: Params) -> str:
+    """Every parameter but the documents' wording, as canonical JSON: what a run's figures
+    depend on besides its data and code (its hash is the analysis part of the run's identity)."""
+    return json.dumps(json.loads(params.model_dump_json(exclude=set(DOCUMENT_KEYS))), sort_keys=True)
 
 
 def resolve_input(params_path: Path, source: Source) -> Path:

@@ -137,9 +137,9 @@ def test_pdf_is_tagged_and_passes_pdfua(rotherham_pack: Path) -> None:
 
 def _normalised_html(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
-    # The parameters file's hash, and so the run id, change with where the test's inputs live.
+    # The analysis parameters' hash, and so the run id, change with where the test's inputs live.
     text = re.sub(r"commit [0-9a-f]{7,40}|commit unknown", "commit <commit>", text)
-    text = re.sub(r"(rotherham_2026-27\.yaml \(SHA-256 )[0-9a-f]{64}", r"\1<params hash>", text)
+    text = re.sub(r"(documents' wording: SHA-256 )[0-9a-f]{64}", r"\1<params hash>", text)
     run_id = re.search(r"Run identifier</th><td>([0-9a-f]{12})<", text).group(1)
     return text.replace(run_id, "<run id>")
 
@@ -180,3 +180,30 @@ def test_links_into_the_pack_are_relative_so_two_folders_give_one_pdf(
     with pikepdf.open(io.BytesIO(pdfs[0])) as doc:
         uris = [str(a.A.URI) for p in doc.pages for a in p.get("/Annots", []) if "/A" in a]
     assert uris == ["notebooks/process_evaluation.ipynb"]
+
+
+def test_pdf_key_follows_what_the_pdf_is_made_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PDF is laid out again when its HTML, a file it loads (style sheet, chart) or the build
+    time changes, and not when another file of the pack does."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1771113600")
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "assets" / "print.css").write_text("p { color: black }", encoding="utf-8")
+    (tmp_path / "charts" / "funnel.svg").write_text("<svg/>", encoding="utf-8")
+    (tmp_path / "other.txt").write_text("not loaded", encoding="utf-8")
+    html = (
+        '<html><head><link rel="stylesheet" href="assets/print.css"></head>'
+        '<body><img src="charts/funnel.svg" alt="a chart"><a href="other.txt">x</a></body></html>'
+    )
+    key = render.pdf_key(html, base=tmp_path)
+    (tmp_path / "other.txt").write_text("changed, but no part of the PDF", encoding="utf-8")
+    assert render.pdf_key(html, base=tmp_path) == key
+    assert render.pdf_key(html.replace("a chart", "the chart"), base=tmp_path) != key
+    for loaded, text in (("charts/funnel.svg", "<svg><g/></svg>"), ("assets/print.css", "p { color: red }")):
+        old = (tmp_path / loaded).read_text(encoding="utf-8")
+        (tmp_path / loaded).write_text(text, encoding="utf-8")
+        assert render.pdf_key(html, base=tmp_path) != key, loaded
+        (tmp_path / loaded).write_text(old, encoding="utf-8")
+    assert render.pdf_key(html, base=tmp_path) == key
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1771200000")
+    assert render.pdf_key(html, base=tmp_path) != key

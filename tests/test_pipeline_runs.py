@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -61,6 +62,47 @@ def test_narrative_change_rerenders_documents_only(built, tmp_path: Path) -> Non
         manifest = json.loads((reports / "rotherham" / "2026-27" / "manifest.json").read_text())
         assert not any(k.startswith("notebook:") for k in manifest["step_seconds"])
         assert "All wards" in (reports / "rotherham" / "2026-27" / "decision_paper.html").read_text()
+    finally:
+        params.write_text(original, encoding="utf-8")
+        run_one(params, reports)
+
+
+def test_rewording_one_paper_lays_out_only_that_paper(built, monkeypatch) -> None:
+    """The run identifier names the analysis, not the papers' wording: after an edit to the
+    decision paper's text, only its PDF is laid out again; the other papers are the same bytes,
+    taken from the PDFs made before, and say the same run identifier."""
+    from evaluation.documents import render
+
+    params, reports, _ = built
+    pack = reports / "rotherham" / "2026-27"
+    before = _hashes(pack)
+    laid_out: list[str] = []
+    real = render.render_pdf
+
+    def counted(html: str, *, base: Path) -> bytes:
+        laid_out.append(html[html.index("<title>") : html.index("</title>")])
+        return real(html, base=base)
+
+    monkeypatch.setattr(render, "render_pdf", counted)
+    original = params.read_text(encoding="utf-8")
+    sentence = "This report outlines a strategic initiative"
+    assert sentence in original
+    try:
+        params.write_text(
+            original.replace(sentence, "This report sets out a strategic initiative"), encoding="utf-8"
+        )
+        assert run_one(params, reports).status == "documents"
+        after = _hashes(pack)
+        assert len(laid_out) == 1 and "Equalities" not in laid_out[0], laid_out
+        changed = {k for k in before if before[k] != after.get(k)}
+        assert {"decision_paper.pdf", "decision_paper.html"} <= changed
+        assert not changed & {"equalities_analysis.pdf", "scrutiny_update.pdf", "equalities_analysis.html"}
+        run_id = re.compile(r"Run identifier</th><td>([0-9a-f]{12})<")
+        ids = {
+            run_id.search((pack / f"{d}.html").read_text()).group(1)
+            for d in ("decision_paper", "scrutiny_update")
+        }
+        assert len(ids) == 1
     finally:
         params.write_text(original, encoding="utf-8")
         run_one(params, reports)

@@ -108,6 +108,8 @@ def build_decision_paper(
     validation_rows: list[dict],
     provenance: context.Provenance,
     pack: Path,
+    *,
+    pdf_cache: Path | None = None,
 ) -> list[Path]:
     """Render the Cabinet report / Delegated Officer Decision paper as HTML and PDF into ``pack``."""
     figures, qa, tabs, _ = merged(sections)
@@ -126,13 +128,7 @@ def build_decision_paper(
         provenance=provenance,
         css_href="assets/print.css",
     )
-    write_log(pack, "decision_paper", ctx)
-    html = render.render_html("decision_paper.html.j2", ctx)
-    html_path = pack / "decision_paper.html"
-    html_path.write_text(html, encoding="utf-8")
-    pdf_path = pack / "decision_paper.pdf"
-    pdf_path.write_bytes(render.render_pdf(html, base=pack))
-    return [html_path, pdf_path]
+    return _render("decision_paper.html.j2", ctx, pack, "decision_paper", pdf_cache)
 
 
 def build_return(params: Params, sections: list[Results], participants, pack: Path) -> list[Path]:
@@ -152,6 +148,8 @@ def build_equalities_analysis(
     validation_rows: list[dict],
     provenance: context.Provenance,
     pack: Path,
+    *,
+    pdf_cache: Path | None = None,
 ) -> list[Path]:
     """The Equalities Analysis (Part A screening, Part B analysis and actions) as HTML and PDF."""
     figures, qa, _, _ = merged(sections)
@@ -170,23 +168,16 @@ def build_equalities_analysis(
         provenance=provenance,
         css_href="assets/print.css",
     )
-    write_log(pack, "equalities_analysis", ctx)
-    html = render.render_html("equalities_analysis.html.j2", ctx)
-    html_path = pack / "equalities_analysis.html"
-    html_path.write_text(html, encoding="utf-8")
-    pdf_path = pack / "equalities_analysis.pdf"
-    pdf_path.write_bytes(render.render_pdf(html, base=pack))
-    return [html_path, pdf_path]
+    return _render("equalities_analysis.html.j2", ctx, pack, "equalities_analysis", pdf_cache)
 
 
-def _render(template: str, ctx: dict, pack: Path, name: str) -> list[Path]:
+def _render(template: str, ctx: dict, pack: Path, name: str, pdf_cache: Path | None) -> list[Path]:
+    """A document's disclosure log, HTML and PDF (the PDF from ``pdf_cache`` when unchanged)."""
     write_log(pack, name, ctx)
     html = render.render_html(template, ctx)
     html_path = pack / f"{name}.html"
     html_path.write_text(html, encoding="utf-8")
-    pdf_path = pack / f"{name}.pdf"
-    pdf_path.write_bytes(render.render_pdf(html, base=pack))
-    return [html_path, pdf_path]
+    return [html_path, render.write_pdf(html, pack / f"{name}.pdf", cache=pdf_cache)]
 
 
 def build_scrutiny_update(
@@ -196,6 +187,8 @@ def build_scrutiny_update(
     validation_rows: list[dict],
     provenance: context.Provenance,
     pack: Path,
+    *,
+    pdf_cache: Path | None = None,
 ) -> list[Path]:
     """The scrutiny progress update as HTML and PDF."""
     figures, qa, tabs, _ = merged(sections)
@@ -212,7 +205,7 @@ def build_scrutiny_update(
         provenance=provenance,
         css_href="assets/print.css",
     )
-    return _render("scrutiny_update.html.j2", ctx, pack, "scrutiny_update")
+    return _render("scrutiny_update.html.j2", ctx, pack, "scrutiny_update", pdf_cache)
 
 
 def build_delivery_plan(
@@ -222,6 +215,8 @@ def build_delivery_plan(
     validation_rows: list[dict],
     provenance: context.Provenance,
     pack: Path,
+    *,
+    pdf_cache: Path | None = None,
 ) -> list[Path]:
     """The delivery plan with its reconciliation as HTML and PDF."""
     figures, qa, tabs, _ = merged(sections)
@@ -236,7 +231,7 @@ def build_delivery_plan(
         css_href="assets/print.css",
         params_file=params_file,
     )
-    return _render("delivery_plan.html.j2", ctx, pack, "delivery_plan")
+    return _render("delivery_plan.html.j2", ctx, pack, "delivery_plan", pdf_cache)
 
 
 def build_technical_report(

@@ -33,11 +33,16 @@ class InputRecord:
 
 @dataclass(frozen=True)
 class Provenance:
-    """What produced a document: the run, the parameters and inputs (by hash) and the code."""
+    """What produced a document: the run, the parameters and inputs (by hash) and the code.
+
+    The run is its analysis: the inputs, the parameters other than the documents' wording
+    (``params.analysis_parameters``, by hash) and the toolkit. Rewording a paper changes that
+    paper, not the run or the pack's other documents (the manifest has the whole file's hash).
+    """
 
     run_id: str
     params_file: str
-    params_sha256: str
+    analysis_sha256: str
     inputs: tuple[InputRecord, ...]
     commit: str
     source_date: str

@@ -10,7 +10,10 @@ author, and carry no creation time beyond ``SOURCE_DATE_EPOCH`` so the bytes are
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import re
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -119,6 +122,64 @@ def render_pdf(html: str, *, base: Path) -> bytes:
     except FatalURLFetchingError as err:
         raise TemplateError(str(err)) from None
     return finish_pdf(pdf, base_uri=base.resolve().as_uri() + "/")
+
+
+# What a PDF is made from besides its HTML: the libraries that lay it out and write it.
+PDF_LIBRARIES = (
+    "weasyprint",
+    "pydyf",
+    "fonttools",
+    "pikepdf",
+    "tinycss2",
+    "cssselect2",
+    "tinyhtml5",
+    "pyphen",
+)
+_LOADED = re.compile(r'<link\b[^>]*\bhref="([^"]+)"|\bsrc="([^"]+)"')
+
+
+def pdf_key(html: str, *, base: Path) -> str:
+    """A hash of everything a PDF of ``html`` is made from: the HTML, the pack files it loads
+    (style sheet, charts), this module, the libraries' versions and ``SOURCE_DATE_EPOCH``. Equal
+    keys give equal bytes, so a document whose key is unchanged need not be laid out again."""
+    h = hashlib.sha256(html.encode())
+    root = base.resolve()
+    for link, src in sorted(set(_LOADED.findall(html))):
+        ref = unquote(link or src)
+        path = (root / ref).resolve()
+        h.update(ref.encode())
+        if ":" not in ref and path.is_file() and root in path.parents:
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    h.update(Path(__file__).read_bytes())
+    for lib in PDF_LIBRARIES:
+        h.update(f"{lib}={metadata.version(lib)};".encode())
+    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    return h.hexdigest()
+
+
+def write_pdf(html: str, path: Path, *, cache: Path | None = None) -> Path:
+    """The PDF of ``html`` written to ``path`` (links resolved in its folder), taken from
+    ``cache`` when a PDF of the same key (``pdf_key``) was made before: after an edit to one
+    paper's wording, the pack's other papers are not laid out again. The cache keeps the last PDF
+    of each document name."""
+    base = path.parent
+    if cache is None:
+        path.write_bytes(render_pdf(html, base=base))
+        return path
+    key = pdf_key(html, base=base)
+    kept, kept_key = cache / path.name, cache / f"{path.name}.key"
+    if kept_key.is_file() and kept_key.read_text(encoding="utf-8") == key and kept.is_file():
+        path.write_bytes(kept.read_bytes())
+        return path
+    pdf = render_pdf(html, base=base)
+    path.write_bytes(pdf)
+    cache.mkdir(parents=True, exist_ok=True)
+    kept_key.unlink(missing_ok=True)  # no key beside a PDF it does not describe, even if stopped here
+    tmp = kept.with_name(f".{kept.name}.tmp")
+    tmp.write_bytes(pdf)
+    os.replace(tmp, kept)
+    kept_key.write_text(key, encoding="utf-8")
+    return path
 
 
 def finish_pdf(pdf: bytes, *, base_uri: str = "") -> bytes:

@@ -10,12 +10,11 @@ freeze keyed on source alone, data, parameters, code and environment are all in 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import platform
 from pathlib import Path
 
-from evaluation.params import Params, resolve_input
+from evaluation.params import Params, analysis_parameters, resolve_input
 from evaluation.pipeline.manifest import REPO, sha256_file
 
 DOCUMENT_CODE = (
@@ -52,9 +51,8 @@ def _environment() -> str:
 
 def analysis_key(params_path: Path, params: Params) -> str:
     """Inputs, parameters without the document narrative, analysis code and environment."""
-    analysis_params = json.loads(params.model_dump_json(exclude={"document", "documents"}))
     parts = [
-        json.dumps(analysis_params, sort_keys=True),
+        analysis_parameters(params),
         *(sha256_file(resolve_input(params_path, src)) for _, src in params.inputs),
         _tree_hash(ANALYSIS_CODE, exclude=DOCUMENT_CODE),
         _environment(),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evaluation import __version__
-from evaluation.params import Params, resolve_input
+from evaluation.params import Params, analysis_parameters, resolve_input
 
 if TYPE_CHECKING:  # the documents' modules import pandas: not needed to check what changed
     from evaluation.documents.context import Provenance
@@ -62,7 +62,8 @@ def git_state() -> tuple[str, bool]:
 
 
 def provenance_for(params_path: Path, params: Params) -> Provenance:
-    """The run's identity: a hash of its parameters, inputs and toolkit version."""
+    """The run's identity: a hash of its analysis parameters, inputs and toolkit version (the
+    documents' wording is not part of it: see ``Provenance``)."""
     from evaluation.documents.context import InputRecord, Provenance
     from evaluation.documents.render import source_date
 
@@ -72,13 +73,13 @@ def provenance_for(params_path: Path, params: Params) -> Provenance:
         )
         for name, source in params.inputs
     )
-    params_hash = sha256_file(params_path)
+    analysis = hashlib.sha256(analysis_parameters(params).encode()).hexdigest()
     commit, _ = git_state()
-    identity = "|".join([params_hash, *(i.sha256 for i in inputs), __version__])
+    identity = "|".join([analysis, *(i.sha256 for i in inputs), __version__])
     return Provenance(
         run_id=hashlib.sha256(identity.encode()).hexdigest()[:12],
         params_file=Path(params_path).name,
-        params_sha256=params_hash,
+        analysis_sha256=analysis,
         inputs=inputs,
         commit=commit[:12],
         source_date=source_date().strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -105,7 +106,8 @@ def write_manifest(
         "manifest_version": 1,
         "run_id": provenance.run_id,
         "params_file": str(Path(params_path).resolve()),
-        "params_sha256": provenance.params_sha256,
+        "params_sha256": sha256_file(params_path),
+        "analysis_parameters_sha256": provenance.analysis_sha256,
         "parameters": json.loads(params.model_dump_json()),
         "inputs": {
             i.name: {"file": str(resolve_input(params_path, src)), "sha256": i.sha256}

@@ -265,19 +265,24 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
             )
             t = time.perf_counter()
             sections = published_sections(read_all(work / "results"), params.disclosure, work)
+            pdfs = None if force else work / "pdf"  # PDFs laid out before, reused when unchanged
             provenance = provenance_for(params_path, params)
             if "decision_paper" in params.documents:
                 _begin("documents: decision_paper")
-                build_decision_paper(params, params_path, sections, rows, provenance, staging)
+                build_decision_paper(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
             if "equalities_analysis" in params.documents:
                 _begin("documents: equalities_analysis")
-                build_equalities_analysis(params, params_path, sections, rows, provenance, staging)
+                build_equalities_analysis(
+                    params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs
+                )
             if "scrutiny_update" in params.documents:
                 _begin("documents: scrutiny_update")
-                build_scrutiny_update(params, params_path, sections, rows, provenance, staging)
+                build_scrutiny_update(
+                    params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs
+                )
             if "delivery_plan" in params.documents:
                 _begin("documents: delivery_plan")
-                build_delivery_plan(params, params_path, sections, rows, provenance, staging)
+                build_delivery_plan(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
             if "technical_report" in params.documents:
                 _begin("documents: technical_report")
                 build_technical_report(params, params_path, sections, rows, provenance, staging)
