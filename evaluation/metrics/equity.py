@@ -374,7 +374,7 @@ def equity_tables(
     for by in groupings:
         for stage in STAGES:
             table = _outcome_rates(everyone, by=by, stage=stage, reference=refs.get(by))
-            outcomes.append(read(table))
+            outcomes.append(table)
             res = difference_test(table)
             tests.append(
                 {
@@ -400,7 +400,9 @@ def equity_tables(
                     material_rate_ratio=t,
                 )
                 adjusted.append(adj.table.assign(notes=" ".join(adj.notes)))
-    tables["outcomes"] = pd.concat(outcomes, ignore_index=True)
+    # Read once over every grouping and stage: a group's reading needs only its own row and its
+    # reference's in the same grouping and stage, so reading the whole at once gives the same.
+    tables["outcomes"] = read(pd.concat(outcomes, ignore_index=True))
     tables["intersections"] = read(
         pd.concat(
             [

@@ -286,12 +286,13 @@ def adjusted_from_frame(
     y = data["y"].astype(float)
     cells = pd.DataFrame({by: data[by].astype(str)}, index=data.index)
     used = []
+    pooled: dict[str, pd.Series] = {}
     for c in covariates:
         values = _pool_levels(data[c].astype(str), y, min_count)
         if values.nunique() < 2:
             notes.append(f"{c} has one level among those modelled, so it adjusts nothing and is left out.")
             continue
-        cells[c] = values
+        cells[c] = pooled[c] = values
         used.append(c)
     # One row per pattern of group and adjustment levels, with its people and outcomes: the
     # same likelihood as one row per person, and far quicker to fit.
@@ -300,7 +301,7 @@ def adjusted_from_frame(
     )
     parts = [pd.DataFrame({"const": 1.0}, index=cells.index), _dummies(cells[by], reference, modelled, by)]
     for c in used:
-        counts_c = data[c].astype(str).pipe(_pool_levels, y, min_count).value_counts()
+        counts_c = pooled[c].value_counts()
         parts.append(_dummies(cells[c], str(counts_c.index[0]), sorted(counts_c.index), c))
     design = pd.concat(parts, axis=1)
     X = design.to_numpy(dtype=float)
