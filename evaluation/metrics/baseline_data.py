@@ -10,6 +10,7 @@ about what it could not see.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -266,3 +267,11 @@ def two_sided_critical(alpha: float, df: float | None) -> float:
 def mde_from(se: float, *, critical: float, power: float) -> float:
     """Smallest effect detected with probability ``power``: (critical + z_power) x SE."""
     return float((critical + stats.norm.ppf(power)) * se)
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """A digest of a frame's values, index, columns and types: equal frames, equal digests (the
+    key under which an estimate made twice in a run is kept once)."""
+    h = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    return h.hexdigest()

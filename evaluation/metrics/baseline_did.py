@@ -36,6 +36,7 @@ from evaluation.metrics.baseline_data import (
     area_panel,
     check_options,
     estimand_weights,
+    frame_digest,
     mde_from,
     two_sided_critical,
     uk_date,
@@ -279,7 +280,23 @@ def _lead_lag_terms(panel: pd.DataFrame, starts: dict[str, dt.date], leads: int)
     return terms
 
 
+_STUDIES: dict[tuple, EventStudy] = {}  # the last event studies made, by their inputs' values
+
+
 def _event_study(
+    panel: pd.DataFrame, starts: dict[str, dt.date], *, leads: int, alpha: float, vcov: str
+) -> EventStudy:
+    """The event study of a panel, made once per run: difference-in-differences tests its
+    pre-trends with it and the analysis tabulates it (each fit's clustered errors take a second)."""
+    key = (frame_digest(panel), tuple(sorted(starts.items())), leads, alpha, vcov)
+    if key not in _STUDIES:
+        if len(_STUDIES) >= 8:
+            _STUDIES.clear()
+        _STUDIES[key] = _estimate_event_study(panel, starts, leads=leads, alpha=alpha, vcov=vcov)
+    return _STUDIES[key]
+
+
+def _estimate_event_study(
     panel: pd.DataFrame, starts: dict[str, dt.date], *, leads: int, alpha: float, vcov: str
 ) -> EventStudy:
     panel = panel.copy()

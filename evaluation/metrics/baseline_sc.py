@@ -47,6 +47,7 @@ from evaluation.metrics.baseline_data import (
     area_panel,
     check_options,
     estimand_weights,
+    frame_digest,
     mde_from,
     two_sided_critical,
     uk_date,
@@ -204,10 +205,19 @@ def synthetic_control(
     )
 
 
+_PLACEBOS: dict[tuple, dict[str, np.ndarray]] = {}  # the last placebo runs, by their inputs' values
+
+
 def placebo_gaps(rates: pd.DataFrame, donors: list[str], pre: np.ndarray) -> dict[str, np.ndarray]:
     """Each donor's gap over all periods, as if it had the programme, fitted from the other donors
-    only (never from the programme areas): the placebo-in-space runs."""
-    return {d: _fit_gaps(rates, d, [o for o in donors if o != d], pre)[0] for d in donors}
+    only (never from the programme areas): the placebo-in-space runs, made once per run for both
+    the placebo test and the chart of the gaps."""
+    key = (frame_digest(rates), tuple(donors), np.asarray(pre, dtype=bool).tobytes())
+    if key not in _PLACEBOS:
+        if len(_PLACEBOS) >= 8:
+            _PLACEBOS.clear()
+        _PLACEBOS[key] = {d: _fit_gaps(rates, d, [o for o in donors if o != d], pre)[0] for d in donors}
+    return _PLACEBOS[key]
 
 
 def _placebo_in_space(
