@@ -14,8 +14,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS, RegressionResults
 
 from evaluation.errors import EvaluationError
 from evaluation.metrics.baseline_data import (
@@ -140,11 +140,11 @@ def _design(data: pd.DataFrame, seasonality: str) -> np.ndarray:
 
 def _projection_gaps(
     data: pd.DataFrame, *, seasonality: str, hac_lags: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, sm.regression.linear_model.RegressionResults]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, RegressionResults]:
     """Fit the trend on the pre-programme rows; the post rows' gaps and the gaps' design rows."""
     X = _design(data, seasonality)
     pre = ~data["post"].to_numpy()
-    fit = sm.OLS(data.loc[pre, "count"].to_numpy(), X[pre]).fit(
+    fit = OLS(data.loc[pre, "count"].to_numpy(), X[pre]).fit(
         cov_type="HAC", cov_kwds={"maxlags": hac_lags, "use_correction": True}
     )
     post = ~pre
@@ -154,7 +154,7 @@ def _projection_gaps(
 
 def _gap_variance(
     data: pd.DataFrame,
-    fit: sm.regression.linear_model.RegressionResults,
+    fit: RegressionResults,
     X_pre: np.ndarray,
     X_post: np.ndarray,
     w: np.ndarray,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.duration.survfunc import SurvfuncRight
 
 from evaluation.metrics.results import Proportion
 
@@ -50,13 +50,13 @@ def time_to_event(
     return np.maximum(days, 0.0), observed.astype(int)
 
 
-def _surv(days: np.ndarray, observed: np.ndarray) -> sm.SurvfuncRight | None:
+def _surv(days: np.ndarray, observed: np.ndarray) -> SurvfuncRight | None:
     if len(days) == 0 or observed.sum() == 0:
         return None
-    return sm.SurvfuncRight(days, observed)
+    return SurvfuncRight(days, observed)
 
 
-def _quartiles(sf: sm.SurvfuncRight | None) -> dict[float, tuple[float | None, float | None, float | None]]:
+def _quartiles(sf: SurvfuncRight | None) -> dict[float, tuple[float | None, float | None, float | None]]:
     out: dict[float, tuple[float | None, float | None, float | None]] = {}
     for p in QUANTILES:
         if sf is None:

@@ -19,9 +19,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 from scipy.special import expit
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import (
     ConvergenceWarning,
     PerfectSeparationError,
@@ -320,7 +321,7 @@ def adjusted_from_frame(
         warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning, "statsmodels")
         try:
             endog = np.column_stack([k_cells, n_cells - k_cells])
-            fit = sm.GLM(endog, X, family=sm.families.Binomial()).fit()
+            fit = GLM(endog, X, family=families.Binomial()).fit()
         except (
             PerfectSeparationError,
             PerfectSeparationWarning,
