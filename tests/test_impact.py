@@ -14,6 +14,7 @@ Where the expected numbers come from:
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import math
 import os
@@ -85,6 +86,83 @@ def test_analysis_frame_matches_the_truths_cohort(sy, key):
     assert len(treated) == sy[3][key]["treated"]
     assert treated["outcome"].mean() == pytest.approx(sy[3][key]["observed_rate"], abs=1e-6)
     assert set(frame["entry_quarter"]) <= {"2025/26 Q1", "2025/26 Q2"}
+
+
+def _people(n: int, reasons: list[str], **columns) -> dict:
+    """Covariate columns of ``n`` people as validated tables hold them (one reason each)."""
+    base = {
+        "area_code": pd.array(["E08000018"] * n, dtype="string"),
+        "age": pd.array([30] * n, dtype="Int64"),
+        "sex": pd.array(["Female"] * n, dtype="string"),
+        "ethnicity": pd.array(["White: Irish"] * n, dtype="string"),
+        "disability": pd.array(["No"] * n, dtype="string"),
+        "health_condition_type": pd.array(["None"] * n, dtype="string"),
+        "inactivity_reason": pd.array(reasons, dtype="string"),
+        "months_inactive": pd.array([12] * n, dtype="Int64"),
+        "benefits": pd.array(["None"] * n, dtype="string"),
+        "imd_decile": pd.array([3] * n, dtype="Int64"),
+        "carer": pd.array([False] * n, dtype="boolean"),
+        "lone_parent": pd.array([False] * n, dtype="boolean"),
+        "social_housing": pd.array([False] * n, dtype="boolean"),
+    }
+    return base | columns
+
+
+def test_analysis_frame_by_hand():
+    # 7 participants (all started 1 May 2025, cut-off 15 Feb 2026: 182 days' follow-up) and 10
+    # pool members, minimum 2 of each group per level.
+    # Reasons (participants, pool): Caring (3, 3), Sick (3, 2), Retired (1, 3), Student (0, 1).
+    # Retired and Student are small: pooled they hold (1, 4), still under 2 participants, so the
+    # pool folds into the most common level, Caring (6 people against Sick's 5).
+    reasons_p = ["Caring"] * 3 + ["Sick"] * 3 + ["Retired"]
+    reasons_c = ["Caring"] * 3 + ["Sick"] * 2 + ["Retired"] * 3 + ["Student"]
+    participants = pd.DataFrame(
+        {
+            "participant_id": pd.array([f"P{i}" for i in range(7)], dtype="string"),
+            "start_date": pd.to_datetime(["2025-05-01"] * 7),
+            # Jobs 10 and 200 days after the start: only the first is within 182 days.
+            "job_start_date": pd.to_datetime(["2025-05-11", "2025-11-17", None, None, None, None, None]),
+            "job_evidenced": pd.array([True, True, False, False, False, False, None], dtype="boolean"),
+            **_people(
+                7, reasons_p, carer=pd.array([True, None, False, False, False, False, False], dtype="boolean")
+            ),
+        }
+    )
+    pool = pd.DataFrame(
+        {
+            "person_id": pd.array([f"C{i}" for i in range(10)], dtype="string"),
+            "entry_date": pd.to_datetime(["2025-05-01"] * 9 + ["2026-01-01"]),  # the last entered too late
+            "in_work_6m": pd.array([True, False] * 5, dtype="boolean"),
+            "in_work_12m": pd.array([None] * 10, dtype="boolean"),
+            **_people(
+                10,
+                [*reasons_c, "Caring"],
+                months_inactive=pd.array([6, None, 24, 12, 12, 12, 12, 12, 12, 12], dtype="Int64"),
+            ),
+        }
+    )
+    frame = build_analysis_frame(
+        participants, pool, area_codes=["E08000018"], data_cutoff=dt.date(2026, 2, 15), min_level_count=2
+    )
+    assert frame["unit_id"].tolist() == [*(f"P{i}" for i in range(7)), *(f"C{i}" for i in range(9))]
+    assert frame["treated"].tolist() == [1] * 7 + [0] * 9
+    assert frame["outcome"].tolist() == [1.0] + [0.0] * 6 + [1.0, 0.0] * 4 + [1.0]
+    reason = frame["inactivity_reason"]
+    assert isinstance(reason.dtype, pd.CategoricalDtype)  # one byte a row, not a string pointer
+    assert list(reason.cat.categories) == ["Caring (and small groups)", "Sick"]
+    assert reason.tolist() == (
+        ["Caring (and small groups)"] * 3 + ["Sick"] * 3 + ["Caring (and small groups)"] * 4
+        + ["Sick"] * 2 + ["Caring (and small groups)"] * 4
+    )  # fmt: skip
+    # Carer: participants Yes, Not recorded, then No; every pool member No. "Yes" and "Not
+    # recorded" hold one participant each (under 2) and no controls: pooled, then folded into No.
+    assert frame["carer"].tolist() == ["No (and small groups)"] * 16
+    assert frame["ethnic_group"].tolist() == ["White"] * 16
+    # Months inactive: one pool member missing; the median of the other 15 values (6, 24, 13 x 12) is 12.
+    assert frame["months_inactive_missing"].tolist() == [0.0] * 8 + [1.0] + [0.0] * 7
+    assert frame["months_inactive"].iloc[8] == 12.0
+    assert frame["log_months_inactive"].iloc[7] == pytest.approx(math.log(7))
+    assert "imd_decile_missing" not in frame.columns
 
 
 @pytest.mark.parametrize("key", [SOUTH_YORKSHIRE, ROTHERHAM])
@@ -257,8 +335,13 @@ def _tiny() -> pd.DataFrame:
     return frame
 
 
-def test_standardised_differences_by_hand():
-    table = balance_table(_tiny(), weights=pd.Series([1.0, 1, 1, 1, 1, 0, 0]))
+@pytest.mark.parametrize("categorical", [False, True])
+def test_standardised_differences_by_hand(categorical):
+    frame = _tiny()
+    if categorical:  # as the analysis frame holds text; a level no row holds is not a row of the table
+        frame["carer"] = pd.Categorical(frame["carer"], categories=["Maybe", "No", "Yes"])
+        frame["sex"] = frame["sex"].astype("category")
+    table = balance_table(frame, weights=pd.Series([1.0, 1, 1, 1, 1, 0, 0]))
     age = table[table["covariate"] == "age"].iloc[0]
     # Age: treated 20, 30, 40: mean 30, variance (100 + 0 + 100) / 2 = 100.
     # Controls 30, 40, 50, 60: mean 45, variance (225 + 25 + 25 + 225) / 3 = 166.667.

@@ -43,38 +43,67 @@ DESIGN_BLOCK = 1_000_000  # rows of the design made at a time when the frame is 
 TOL = 1e-8  # statsmodels' Newton stopping rule: no parameter moved by more than this
 
 
-def _shared(values: pd.Series, labels, dtype: str | type = object) -> pd.Series:
-    """``labels(distinct values)`` mapped back to every row as one shared object per distinct value.
+def _coded(values: pd.Series, rows: np.ndarray, labels) -> tuple[np.ndarray, list]:
+    """Each of ``rows`` as a position in ``labels(distinct values)``, and those labels.
 
-    Converting a text column to Python objects row by row makes a new string per row (about 60
-    bytes each: 6 GB for ten columns of ten million rows); labelling the distinct values and
-    indexing gives the same values at 8 bytes a row. Missing values get ``labels``' last item.
+    ``labels`` names the column's distinct values once each (not row by row: a string per row of
+    ten million is gigabytes) with one more item, last, for a missing value.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    lookup = np.asarray(labels(uniques), dtype=object)
-    return pd.Series(lookup[codes], index=values.index, dtype=dtype)
+    codes = codes[rows]
+    codes[codes < 0] = len(uniques)
+    return codes, list(labels(uniques))
 
 
-def _flag_text(values: pd.Series) -> pd.Series:
-    return values.map({True: "Yes", False: "No"}).astype(object).where(values.notna(), NOT_RECORDED)
+def _categorical(parts: list[tuple[np.ndarray, list]], is_t: np.ndarray, minimum: int) -> pd.Categorical:
+    """The participants' and the pool's ``_coded`` rows as one column, small levels pooled.
 
-
-def _covariates(frame: pd.DataFrame, entry: pd.Series) -> pd.DataFrame:
-    out = pd.DataFrame(index=frame.index)
-    for col in NUMERIC:
-        out[col] = pd.to_numeric(frame[col]).astype("float64")
-    for col in ("sex", "disability", "health_condition_type", "inactivity_reason", "benefits", "area_code"):
-        out[col] = _shared(frame[col], lambda u: [*u, NOT_RECORDED])
-    out["ethnic_group"] = _shared(
-        frame["ethnicity"], lambda u: [*map(broad_ethnic_group, u), NOT_RECORDED], dtype="str"
+    A categorical of the labels held, in sorted order (the order formulaic and the balance table
+    give levels): one byte a row where a column of shared strings takes an eight-byte pointer, for
+    a frame of ten million rows by eleven such columns. A missing label (None) stays missing.
+    """
+    names = sorted({x for _, labels in parts for x in labels if not pd.isna(x)})
+    where = {x: i for i, x in enumerate(names)}
+    codes = np.concatenate(
+        [np.array([-1 if pd.isna(x) else where[x] for x in labels], dtype=np.int32)[c] for c, labels in parts]
     )
-    for col in ("carer", "lone_parent", "social_housing"):
-        out[col] = _flag_text(frame[col])
-    out["entry_date"] = pd.to_datetime(entry)
-    out["entry_quarter"] = _shared(
-        entry, lambda u: financial_quarter(pd.Series([*u, pd.NaT])).astype(object).to_numpy()
-    )
-    return out
+    return _pool_small_levels(codes, names, is_t, minimum)
+
+
+def _pool_small_levels(codes: np.ndarray, names: list[str], is_t: np.ndarray, minimum: int) -> pd.Categorical:
+    """Pool levels with fewer than ``minimum`` treated or controls; if the pool is still too
+    small, fold it into the most common level (named "<level> (and small groups)").
+
+    Worked on the levels' counts, not the rows: ``codes`` index ``names`` (sorted; -1 missing).
+    """
+    ok = codes >= 0
+    treated = np.bincount(codes[ok & is_t], minlength=len(names))
+    controls = np.bincount(codes[ok & ~is_t], minlength=len(names))
+    held = [i for i in range(len(names)) if treated[i] + controls[i] > 0]
+    label = {i: SMALL_GROUPS if min(treated[i], controls[i]) < minimum else names[i] for i in held}
+    if SMALL_GROUPS in label.values():
+        count: dict[str, list[int]] = {}
+        for i in held:
+            count.setdefault(label[i], [0, 0])
+            count[label[i]][0] += int(treated[i])
+            count[label[i]][1] += int(controls[i])
+        if min(count[SMALL_GROUPS]) < minimum and len(count) > 1:
+            others = sorted(x for x in count if x != SMALL_GROUPS)
+            modal = max(others, key=lambda x: sum(count[x]))  # the first in order if tied
+            label = {
+                i: f"{modal} (and small groups)" if x in (SMALL_GROUPS, modal) else x
+                for i, x in label.items()
+            }
+    levels = sorted(set(label.values()))
+    position = {x: j for j, x in enumerate(levels)}
+    lookup = np.full(len(names) + 1, -1, dtype=np.int32)  # the last for a missing value (-1)
+    for i, x in label.items():
+        lookup[i] = position[x]
+    return pd.Categorical.from_codes(lookup[codes], categories=pd.Index(levels, dtype="str"))
+
+
+def _flag_labels(uniques) -> list:
+    return [{True: "Yes", False: "No"}.get(u) for u in uniques] + [NOT_RECORDED]
 
 
 def build_analysis_frame(
@@ -96,72 +125,88 @@ def build_analysis_frame(
     become "Not recorded"; a category level held by fewer than ``min_level_count`` treated or
     controls is pooled into "Other or small groups", so that no level predicts treatment
     perfectly. Missing numbers are set to the median, with a ``<name>_missing`` indicator.
+    Text covariates are pandas categoricals (levels sorted).
+
+    Built column by column from the rows kept, so that neither table is copied whole (a pool of
+    ten million rows is gigabytes) and no covariate exists twice while the frame is assembled.
     """
     if follow_up_days not in POOL_OUTCOMES:
         raise ValueError(f"follow_up_days must be one of {sorted(POOL_OUTCOMES)}, got {follow_up_days}")
     codes = list(area_codes)
     last = pd.Timestamp(data_cutoff) - pd.Timedelta(days=follow_up_days)
-    # Each table filtered once (each filter of a pool of millions is a copy of it).
-    start = pd.to_datetime(participants["start_date"])
-    p = participants[(participants["area_code"].isin(codes) & start.notna() & (start <= last)).to_numpy()]
-    start = pd.to_datetime(p["start_date"])
-    job_days = (pd.to_datetime(p["job_start_date"]) - start).dt.days
-    y1 = p["job_evidenced"].fillna(False).astype(bool) & job_days.notna() & (job_days <= follow_up_days)
     outcome_col = POOL_OUTCOMES[follow_up_days]
-    c = pool[
+    start = pd.to_datetime(participants["start_date"])
+    p_rows = np.flatnonzero(
+        (participants["area_code"].isin(codes) & start.notna() & (start <= last)).to_numpy()
+    )
+    c_rows = np.flatnonzero(
         (
             pool["area_code"].isin(codes)
             & (pd.to_datetime(pool["entry_date"]) <= last)
             & pool[outcome_col].notna()
         ).to_numpy()
+    )
+    tables = ((participants, p_rows), (pool, c_rows))
+    is_t = np.r_[np.ones(len(p_rows), dtype=bool), np.zeros(len(c_rows), dtype=bool)]
+    start = start.iloc[p_rows]
+    job_days = (pd.to_datetime(participants["job_start_date"].iloc[p_rows]) - start).dt.days
+    y1 = (
+        participants["job_evidenced"].iloc[p_rows].fillna(False).astype(bool)
+        & job_days.notna()
+        & (job_days <= follow_up_days)
+    )
+    entry = pd.concat([start, pd.to_datetime(pool["entry_date"].iloc[c_rows])], ignore_index=True)
+
+    def numbers(col: str) -> pd.Series:
+        parts = [pd.to_numeric(t[col].iloc[r]).astype("float64").to_numpy() for t, r in tables]
+        return pd.Series(np.concatenate(parts), name=col)
+
+    def categorical(col: str, labels, source: str | None = None) -> pd.Categorical:
+        return _categorical([_coded(t[source or col], r, labels) for t, r in tables], is_t, min_level_count)
+
+    def recorded(u) -> list:
+        return [*u, NOT_RECORDED]
+
+    ids = [
+        t[name].iloc[r].astype(str)
+        for (t, r), name in zip(tables, ("participant_id", "person_id"), strict=True)
     ]
-    treated = _covariates(p, start)
-    treated.insert(0, "unit_id", p["participant_id"].astype(str).to_numpy())
-    treated.insert(1, "treated", 1)
-    treated.insert(2, "outcome", y1.astype("float64").to_numpy())
-    controls = _covariates(c, c["entry_date"])
-    controls.insert(0, "unit_id", c["person_id"].astype(str).to_numpy())
-    controls.insert(1, "treated", 0)
-    controls.insert(2, "outcome", c[outcome_col].astype(bool).astype("float64").to_numpy())
-    frame = pd.concat([treated, controls], ignore_index=True)
-    frame["age"] = frame["age"].fillna(frame["age"].median())
+    data: dict = {
+        "unit_id": pd.concat(ids, ignore_index=True),
+        "treated": is_t.astype(np.int64),
+        "outcome": np.concatenate(
+            [
+                y1.astype("float64").to_numpy(),
+                pool[outcome_col].iloc[c_rows].astype(bool).astype("float64").to_numpy(),
+            ]
+        ),
+    }
+    del ids
+    age = numbers("age")
+    data["age"] = age.fillna(age.median()).to_numpy()
+    del age
+    missing: dict[str, np.ndarray] = {}
     for col in ("months_inactive", "imd_decile"):
-        missing = frame[col].isna()
-        if missing.any():
-            frame[f"{col}_missing"] = missing.astype("float64")
-            frame[col] = frame[col].fillna(frame[col].median())
-    frame["log_months_inactive"] = np.log1p(frame["months_inactive"])
-    is_t = frame["treated"].to_numpy() == 1
-    for col in CATEGORICAL:
-        frame[col] = _pool_small_levels(frame[col], is_t, min_level_count)
-    return frame
-
-
-def _pool_small_levels(values: pd.Series, is_t: np.ndarray, minimum: int) -> pd.Series:
-    """Pool levels with fewer than ``minimum`` treated or controls; if the pool is still too
-    small, fold it into the most common level (named "<level> (and small groups)")."""
-
-    def counts(v: pd.Series) -> pd.DataFrame:  # as pd.crosstab(v, is_t), by integer codes
-        codes, levels = pd.factorize(v, sort=True)
-        ok = codes >= 0
-        return pd.DataFrame(
-            {
-                False: np.bincount(codes[ok & ~is_t], minlength=len(levels)),
-                True: np.bincount(codes[ok & is_t], minlength=len(levels)),
-            },
-            index=pd.Index(levels, name=v.name),
-        )
-
-    c = counts(values)
-    small = c.index[c.min(axis=1) < minimum]
-    if len(small) == 0:
-        return values
-    out = values.where(~values.isin(small), SMALL_GROUPS)
-    c = counts(out)
-    if SMALL_GROUPS in c.index and c.loc[SMALL_GROUPS].min() < minimum and len(c) > 1:
-        modal = c.drop(index=SMALL_GROUPS).sum(axis=1).idxmax()
-        out = out.where(~out.isin([SMALL_GROUPS, modal]), f"{modal} (and small groups)")
-    return out
+        values = numbers(col)
+        flag = values.isna().to_numpy()
+        if flag.any():
+            missing[f"{col}_missing"] = flag.astype("float64")
+            values = values.fillna(values.median())
+        data[col] = values.to_numpy()
+    for col in ("sex", "disability", "health_condition_type", "inactivity_reason", "benefits", "area_code"):
+        data[col] = categorical(col, recorded)
+    data["ethnic_group"] = categorical(
+        "ethnic_group", lambda u: [*map(broad_ethnic_group, u), NOT_RECORDED], source="ethnicity"
+    )
+    for col in ("carer", "lone_parent", "social_housing"):
+        data[col] = categorical(col, _flag_labels)
+    data["entry_date"] = entry
+    quarter = _coded(entry, np.arange(len(entry)), lambda u: [*financial_quarter(pd.Series([*u, pd.NaT]))])
+    data["entry_quarter"] = _categorical([quarter], is_t, min_level_count)
+    del quarter
+    data.update(missing)
+    data["log_months_inactive"] = np.log1p(data["months_inactive"])
+    return pd.DataFrame(data, copy=False)
 
 
 def default_formula(frame: pd.DataFrame) -> str:
@@ -321,10 +366,10 @@ def _design(formula: str, frame: pd.DataFrame, *, default: bool) -> tuple[np.nda
     if len(frame) <= DESIGN_BLOCK or not default:
         y, x = model_matrix(formula, frame, na_action="raise")
         return y.iloc[:, 0].to_numpy(dtype=float), x.to_numpy(dtype=float), list(x.columns)
-    codes = {c: pd.factorize(frame[c]) for c in CATEGORICAL}
+    codes = {c: _level_codes(frame[c]) for c in CATEGORICAL}
     if any((codes[c][0] < 0).any() for c in CATEGORICAL):  # missing categories: formulaic says so
         model_matrix(formula, frame, na_action="raise")
-    firsts = np.unique(np.concatenate([np.unique(codes[c][0], return_index=True)[1] for c in CATEGORICAL]))
+    firsts = np.unique(np.concatenate([_first_rows(*codes[c]) for c in CATEGORICAL]))
     _, sample = model_matrix(formula, frame.iloc[firsts], na_action="raise")
     names = list(sample.model_spec.column_names)
     columns = _design_columns(names, frame, codes)
@@ -340,6 +385,27 @@ def _design(formula: str, frame: pd.DataFrame, *, default: bool) -> tuple[np.nda
         rows = np.arange(s, min(s + DESIGN_BLOCK // 16, len(frame)))
         design[rows[0] : rows[-1] + 1] = _fill_design(columns, rows, len(names))
     return frame["treated"].to_numpy(dtype=float), design, names
+
+
+def _level_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's level as a code (-1 missing) and the levels: a categorical's own codes (one
+    byte a row, no copy), or ``pd.factorize``'s for other columns."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), np.asarray(values.cat.categories, dtype=object)
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _first_rows(codes: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """The first row holding each level (levels held by no row are skipped): one comparison per
+    level and row, without the sort ``np.unique`` would make of ten million codes."""
+    out = []
+    for code in range(len(levels)):
+        is_level = codes == code
+        first = int(is_level.argmax())
+        if is_level[first]:
+            out.append(first)
+    return np.array(out, dtype=np.intp)
 
 
 def _design_columns(names: list[str], frame: pd.DataFrame, codes: dict) -> list | None:
@@ -601,8 +667,15 @@ def _covariate_columns(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray]]:
         if c.endswith("_missing"):
             yield c, frame[c].to_numpy(dtype=float)
     for c in CATEGORICAL:
-        codes, uniques = pd.factorize(frame[c].astype(str))
-        where = {str(u): i for i, u in enumerate(uniques)}
+        values = frame[c]
+        if isinstance(values.dtype, pd.CategoricalDtype) and not values.hasnans:
+            # The categorical's own codes: no string per row (as astype(str) makes) and no hashing.
+            codes = values.cat.codes.to_numpy()
+            held = np.flatnonzero(np.bincount(codes, minlength=len(values.cat.categories)))
+            where = {str(values.cat.categories[i]): int(i) for i in held}
+        else:
+            codes, uniques = pd.factorize(values.astype(str))
+            where = {str(u): i for i, u in enumerate(uniques)}
         levels = sorted(where)
         for level in levels[1:] if len(levels) == 2 else levels:  # a yes/no covariate once
             yield f"{c}: {level}", (codes == where[level]).astype(float)
