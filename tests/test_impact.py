@@ -26,9 +26,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy.stats import mannwhitneyu
 from statsmodels.treatment.treatment_effects import TreatmentEffect
 
 from evaluation.data.inputs import load_inputs
+from evaluation.metrics.balance import c_statistic
 from evaluation.metrics.impact import (
     ImpactEstimate,
     Shares,
@@ -390,6 +392,21 @@ def test_propensity_drops_aliased_columns_and_accepts_a_formula(sy_design):
     assert model.converged and 0.5 < model.c_statistic < 1
     custom = propensity(frame, formula="treated ~ age + C(area_code)")
     assert custom.formula == "treated ~ age + C(area_code)" and len(custom.params) == 5
+
+
+def test_c_statistic_by_hand_and_against_scipy():
+    # Participants score 3 and 5, non-participants 1, 3 and 4. Pairs (6): 3 > 1, 3 = 3 (half),
+    # 3 < 4, 5 > 1, 5 > 3, 5 > 4: 4.5 of 6 = 0.75.
+    score, treated = np.array([3.0, 1, 5, 3, 4]), np.array([True, False, True, False, False])
+    assert c_statistic(score, treated) == 0.75
+    assert c_statistic(score, ~treated) == 0.25  # the other group's view
+    # scipy's Mann-Whitney U (participants first) over n1 n0, with many ties, either group the larger.
+    rng = np.random.default_rng(4)
+    for n1, n0 in ((300, 5000), (4000, 700)):
+        score = rng.integers(0, 40, n1 + n0).astype(float)
+        treated = np.r_[np.ones(n1, bool), np.zeros(n0, bool)]
+        u = mannwhitneyu(score[treated], score[~treated]).statistic
+        assert c_statistic(score, treated) == pytest.approx(u / (n1 * n0), abs=1e-15)
 
 
 def test_common_support_trims_treated_outside_the_controls_range():

@@ -344,13 +344,31 @@ def _fit_logit_bfgs(
 
 
 def c_statistic(score: np.ndarray, treated: np.ndarray) -> float:
-    """Area under the ROC curve by the Mann-Whitney rank sum (ties count half)."""
-    ranks = pd.Series(score).rank().to_numpy()
+    """Area under the ROC curve: the share of (participant, non-participant) pairs in which the
+    participant scores higher, ties counting half (the Mann-Whitney U over n1 n0).
+
+    Counted by sorting each group's scores (numpy's vectorised sort, not a rank of every row,
+    which took seconds for a pool of ten million) and looking the smaller group up in the larger.
+    The count is an exact integer (twice U), so this equals the rank-sum formula to the last bit.
+    """
+    score = np.asarray(score, dtype=float)
+    treated = np.asarray(treated, dtype=bool)
     n1 = int(treated.sum())
     n0 = len(score) - n1
     if n1 == 0 or n0 == 0:
         return float("nan")
-    return float((ranks[treated].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    if np.isnan(score).any():  # the rank sum, as pandas ranks around missing scores
+        ranks = pd.Series(score).rank().to_numpy()
+        return float((ranks[treated].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    small, large = (score[treated], score[~treated]) if n1 <= n0 else (score[~treated], score[treated])
+    small.sort()
+    large.sort()
+    # For each member of the smaller group: the larger group's members below it, and tied.
+    below = np.searchsorted(large, small, side="left").sum(dtype=np.int64)
+    not_above = np.searchsorted(large, small, side="right").sum(dtype=np.int64)
+    small_wins = (int(below) + int(not_above)) / 2  # pairs the smaller group wins, ties half: exact
+    u = small_wins if n1 <= n0 else n1 * n0 - small_wins
+    return float(u / (n1 * n0))
 
 
 def _design(formula: str, frame: pd.DataFrame, *, default: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
