@@ -39,7 +39,7 @@ SupportRule = Literal["minmax", "crump", "none"]
 ROWS_PER_BLOCK = 16_384  # rows per block of the design's cross-products (fits the CPU's cache)
 MAX_ITER = 100
 SUBSAMPLE_ABOVE, SUBSAMPLE_ROWS = 2_000_000, 1_000_000  # Newton's start on larger fits: see fit_logit
-DESIGN_BLOCK = 1_000_000  # rows of the design made at a time when the frame is larger
+DESIGN_BLOCK = 1_000_000  # frames of more rows have the default design built directly (see _design)
 TOL = 1e-8  # statsmodels' Newton stopping rule: no parameter moved by more than this
 
 
@@ -263,12 +263,17 @@ def independent_positions(x: np.ndarray, *, rows: np.ndarray | None = None, tol:
     """Positions of the columns of ``x`` (in order) that are not exact linear combinations of
     earlier ones, over the rows where ``rows`` is true (every row if None)."""
     w = None if rows is None else rows.astype(float)
-    gram = cross_product(x, w) / (len(x) if rows is None else max(int(rows.sum()), 1))
+    return _independent_in(cross_product(x, w), len(x) if rows is None else max(int(rows.sum()), 1), tol)
+
+
+def _independent_in(gram: np.ndarray, n: int, tol: float = 1e-9) -> list[int]:
+    """``independent_positions`` from the columns' cross-product X'X over n rows."""
+    gram = gram / n
     scale = np.sqrt(np.diag(gram).copy())  # the root mean square of each column
     scale[scale == 0] = 1.0
     gram = gram / np.outer(scale, scale)
     keep: list[int] = []
-    for j in range(x.shape[1]):
+    for j in range(len(gram)):
         resid = gram[j, j]
         if keep:
             g = gram[np.ix_(keep, keep)]
@@ -371,19 +376,23 @@ def c_statistic(score: np.ndarray, treated: np.ndarray) -> float:
     return float(u / (n1 * n0))
 
 
-def _design(formula: str, frame: pd.DataFrame, *, default: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The outcome, the design matrix (float64, rows in order) and its column names.
+def _design(
+    formula: str, frame: pd.DataFrame, *, default: bool
+) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
+    """The outcome, the design matrix (float64, rows in order) of the columns that are not exact
+    combinations of earlier ones, every column's name, and the positions of those kept.
 
     A large frame with the default formula is built directly into one array, block by block,
     from formulaic's model specification learnt on rows that hold every level of every
     categorical covariate (the same columns as the whole frame gives, as the default formula
     has no transform that learns from the data), and checked equal to formulaic's own matrix
     on those rows; building it through formulaic would hold the design twice and take minutes
-    for ten million rows.
+    for ten million rows. Its cross-product, which settles the columns kept, is summed over the
+    same blocks as ``cross_product`` sums them, made once in a small buffer; then only the kept
+    columns are written, rather than every column and then the design moved up in place.
     """
     if len(frame) <= DESIGN_BLOCK or not default:
-        y, x = model_matrix(formula, frame, na_action="raise")
-        return y.iloc[:, 0].to_numpy(dtype=float), x.to_numpy(dtype=float), list(x.columns)
+        return _formulaic_design(formula, frame)
     codes = {c: _level_codes(frame[c]) for c in CATEGORICAL}
     if any((codes[c][0] < 0).any() for c in CATEGORICAL):  # missing categories: formulaic says so
         model_matrix(formula, frame, na_action="raise")
@@ -394,15 +403,31 @@ def _design(formula: str, frame: pd.DataFrame, *, default: bool) -> tuple[np.nda
     if (
         sample.model_spec.transform_state
         or columns is None
-        or not np.array_equal(_fill_design(columns, firsts, len(names)), sample.to_numpy(dtype=float))
+        or not np.array_equal(
+            _fill_design(columns, firsts, np.empty((len(firsts), len(names)))), sample.to_numpy(dtype=float)
+        )
     ):  # pragma: no cover - the default formula is built by hand exactly as formulaic builds it
-        y, x = model_matrix(formula, frame, na_action="raise")
-        return y.iloc[:, 0].to_numpy(dtype=float), x.to_numpy(dtype=float), list(x.columns)
-    design = np.empty((len(frame), len(names)))
-    for s in range(0, len(frame), DESIGN_BLOCK // 16):
-        rows = np.arange(s, min(s + DESIGN_BLOCK // 16, len(frame)))
-        design[rows[0] : rows[-1] + 1] = _fill_design(columns, rows, len(names))
-    return frame["treated"].to_numpy(dtype=float), design, names
+        return _formulaic_design(formula, frame)
+    n, k = len(frame), len(names)
+    gram, buffer = np.zeros((k, k)), np.empty((ROWS_PER_BLOCK, k))
+    for s in range(0, n, ROWS_PER_BLOCK):
+        block = _fill_design(columns, slice(s, s + ROWS_PER_BLOCK), buffer[: min(ROWS_PER_BLOCK, n - s)])
+        gram += block.T @ block
+    keep = _independent_in(gram, n)
+    design = np.empty((n, len(keep)))
+    for s in range(0, n, ROWS_PER_BLOCK):  # written in place, block by block
+        _fill_design([columns[i] for i in keep], slice(s, s + ROWS_PER_BLOCK), design[s : s + ROWS_PER_BLOCK])
+    return frame["treated"].to_numpy(dtype=float), design, names, keep
+
+
+def _formulaic_design(
+    formula: str, frame: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, list[str], list[int]]:
+    """``_design`` by formulaic's model matrix, less the columns that are combinations of others."""
+    y, x = model_matrix(formula, frame, na_action="raise")
+    design = x.to_numpy(dtype=float)
+    keep = independent_positions(design)
+    return y.iloc[:, 0].to_numpy(dtype=float), _compact(design, keep), list(x.columns), keep
 
 
 def _level_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -450,8 +475,9 @@ def _design_columns(names: list[str], frame: pd.DataFrame, codes: dict) -> list 
     return out
 
 
-def _fill_design(columns: list, rows: np.ndarray, k: int) -> np.ndarray:
-    block = np.empty((len(rows), k))
+def _fill_design(columns: list, rows: np.ndarray | slice, block: np.ndarray) -> np.ndarray:
+    """The design's ``rows`` (positions, or a slice: a view of each column, no gather) written
+    into ``block``, which is returned."""
     for j, how in enumerate(columns):
         if how[0] == "one":
             block[:, j] = 1.0
@@ -497,10 +523,8 @@ def propensity(frame: pd.DataFrame, *, formula: str | None = None) -> Propensity
         )
     default = formula is None
     formula = formula or default_formula(frame)
-    t, design, names = _design(formula, frame, default=default)
-    keep = independent_positions(design)
+    t, design, names, keep = _design(formula, frame, default=default)
     dropped = [c for i, c in enumerate(names) if i not in set(keep)]
-    design = _compact(design, keep)
     params, converged = fit_logit(t, design)
     eta = design @ params
     p = 1.0 / (1.0 + np.exp(-eta))
