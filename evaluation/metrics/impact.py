@@ -239,10 +239,9 @@ def _weighting(frame: pd.DataFrame, model: PropensityModel, support: SupportRule
     cs = common_support(frame, model, rule=support)
     p = 1.0 / (1.0 + np.exp(-eta))
     x = model.design  # used in place: a pool of millions is not copied
-    h = cross_product(x, p * (1 - p)) / len(y)
     return _Weighting(
         t, y, x, (t & cs.keep.to_numpy()).astype(float), np.where(t, 0.0, np.exp(np.minimum(eta, 700))),
-        t - p, np.linalg.pinv(h, hermitian=True), cs,
+        t - p, model.inverse_information, cs,
     )  # fmt: skip
 
 
