@@ -730,13 +730,18 @@ def match_controls(
     return Matches(t_idx, np.where(cand >= 0, c_idx[order][cand], -1), caliper, replace, cs)
 
 
-def _covariate_columns(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray]]:
-    """The columns of ``covariate_matrix`` one at a time, so that a large frame's is never whole."""
+def _numeric_columns(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray]]:
+    """The numeric covariates and missing-value flags, in the balance table's order."""
     for c in NUMERIC:
         yield c, frame[c].to_numpy(dtype=float)
     for c in frame.columns:
         if c.endswith("_missing"):
             yield c, frame[c].to_numpy(dtype=float)
+
+
+def _categorical_levels(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, list[tuple[str, int]]]]:
+    """Each categorical covariate's codes per row and the (level, code) pairs the balance table
+    shows: every level held, sorted, but a yes/no covariate once (its second level)."""
     for c in CATEGORICAL:
         values = frame[c]
         if isinstance(values.dtype, pd.CategoricalDtype) and not values.hasnans:
@@ -748,8 +753,15 @@ def _covariate_columns(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray]]:
             codes, uniques = pd.factorize(values.astype(str))
             where = {str(u): i for i, u in enumerate(uniques)}
         levels = sorted(where)
-        for level in levels[1:] if len(levels) == 2 else levels:  # a yes/no covariate once
-            yield f"{c}: {level}", (codes == where[level]).astype(float)
+        yield c, codes, [(level, where[level]) for level in (levels[1:] if len(levels) == 2 else levels)]
+
+
+def _covariate_columns(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray]]:
+    """The columns of ``covariate_matrix`` one at a time, so that a large frame's is never whole."""
+    yield from _numeric_columns(frame)
+    for c, codes, shown in _categorical_levels(frame):
+        for level, code in shown:
+            yield f"{c}: {level}", (codes == code).astype(float)
 
 
 def covariate_matrix(frame: pd.DataFrame) -> pd.DataFrame:
@@ -773,6 +785,35 @@ def _weighted_moments(m: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     return mean, var
 
 
+def _level_moments(codes: np.ndarray, w: np.ndarray, levels: list[int]) -> list[tuple[float, float]]:
+    """``_weighted_moments`` of each level's 0/1 column, from S, the group's weight in the level.
+
+    The mean is S / sw and the weighted sum of squared deviations S (1 − mean)² + (sw − S) mean²,
+    so one weighted count per group does for every level (no column of ten million rows per
+    level). With unit weights S is a count, exact in any order; other weights are summed as
+    ``_weighted_moments`` sums them (a dot product with the 0/1 column), so that adjusted means,
+    whose differences can be a millionth of a standard deviation, come out to the same bits.
+    """
+    sw = w.sum()
+    if sw <= 0:
+        return [(np.nan, np.nan)] * len(levels)
+    if np.all(w == 1):
+        inside = np.bincount(codes, minlength=max(levels, default=0) + 1).astype(float)[levels]
+    else:
+        is_level, column = np.empty(len(codes), dtype=bool), np.empty(len(codes))  # reused for each level
+        inside = np.empty(len(levels))
+        for i, code in enumerate(levels):
+            np.equal(codes, code, out=is_level)
+            np.copyto(column, is_level)
+            inside[i] = w @ column
+    denom = sw - (w**2).sum() / sw
+    out = []
+    for s in inside:
+        mean = s / sw
+        out.append((mean, (s * (1 - mean) ** 2 + (sw - s) * mean**2) / denom if denom > 0 else np.nan))
+    return out
+
+
 def balance_table(frame: pd.DataFrame, *, weights: pd.Series | None = None) -> pd.DataFrame:
     """Standardised mean differences and variance ratios, before and after matching or weighting.
 
@@ -782,7 +823,8 @@ def balance_table(frame: pd.DataFrame, *, weights: pd.Series | None = None) -> p
     (from an ``ImpactEstimate``) give each row's weight after adjustment; treated rows weighted
     0 (unmatched or off support) leave the "after" figures. Variance ratios (treated over
     control) are shown for numeric covariates only. Worked column by column, so a pool of
-    millions needs memory for one covariate at a time, not the whole matrix.
+    millions needs memory for one covariate at a time, not the whole matrix; a categorical
+    covariate's levels from one weighted count per group.
     """
     t = frame["treated"].to_numpy() == 1
     groups = [(t, np.ones(t.sum())), (~t, np.ones((~t).sum()))]
@@ -790,9 +832,17 @@ def balance_table(frame: pd.DataFrame, *, weights: pd.Series | None = None) -> p
         w = weights.reindex(frame.index).fillna(0).to_numpy(dtype=float)
         groups += [(t & (w > 0), w[t & (w > 0)]), (~t & (w > 0), w[~t & (w > 0)])]
     names, moments = [], []
-    for name, col in _covariate_columns(frame):
+    for name, col in _numeric_columns(frame):
         names.append(name)
         moments.append([_weighted_moments(col[rows], wt) for rows, wt in groups])
+    for c, codes, shown in _categorical_levels(frame):
+        # A level's 0/1 column has weighted mean S / sw and weighted sum of squared deviations
+        # S (1 − mean)² + (sw − S) mean², S the group's weight in the level: one weighted count
+        # per group and covariate rather than a column of ten million rows per level.
+        per_group = [_level_moments(codes[rows], wt, [code for _, code in shown]) for rows, wt in groups]
+        for i, (level, _) in enumerate(shown):
+            names.append(f"{c}: {level}")
+            moments.append([g[i] for g in per_group])
     stats = np.array(moments, dtype=float).reshape(len(names), len(groups), 2)
     mt, vt, mc, vc = stats[:, 0, 0], stats[:, 0, 1], stats[:, 1, 0], stats[:, 1, 1]
     sd = np.sqrt((vt + vc) / 2)
