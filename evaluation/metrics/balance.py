@@ -773,19 +773,33 @@ def covariate_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(dict(_covariate_columns(frame)), index=frame.index)
 
 
-def _weighted_moments(m: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """Weighted mean and variance of one column (reliability weights; equal weights give the
-    n − 1 variance)."""
+class _Group(NamedTuple):
+    """One group of the balance table (participants or controls, before or after adjustment):
+    its rows, their weights and the weights' sums, made once for every covariate."""
+
+    rows: np.ndarray  # bool over the frame's rows
+    w: np.ndarray  # the weight of each of those rows
+    sw: float  # their sum
+    denom: float  # sw − Σw² / sw, the reliability-weights variance's denominator
+    unit: bool  # every weight 1
+
+
+def _group(rows: np.ndarray, w: np.ndarray) -> _Group:
     sw = w.sum()
-    if sw <= 0:
+    return _Group(rows, w, sw, sw - (w**2).sum() / sw if sw > 0 else np.nan, bool(np.all(w == 1)))
+
+
+def _weighted_moments(m: np.ndarray, g: _Group) -> tuple[float, float]:
+    """Weighted mean and variance of one column over a group's rows (reliability weights; equal
+    weights give the n − 1 variance)."""
+    if g.sw <= 0:
         return np.nan, np.nan
-    mean = w @ m / sw
-    denom = sw - (w**2).sum() / sw
-    var = w @ (m - mean) ** 2 / denom if denom > 0 else np.nan
+    mean = g.w @ m / g.sw
+    var = g.w @ (m - mean) ** 2 / g.denom if g.denom > 0 else np.nan
     return mean, var
 
 
-def _level_moments(codes: np.ndarray, w: np.ndarray, levels: list[int]) -> list[tuple[float, float]]:
+def _level_moments(codes: np.ndarray, g: _Group, levels: list[int]) -> list[tuple[float, float]]:
     """``_weighted_moments`` of each level's 0/1 column, from S, the group's weight in the level.
 
     The mean is S / sw and the weighted sum of squared deviations S (1 − mean)² + (sw − S) mean²,
@@ -794,10 +808,9 @@ def _level_moments(codes: np.ndarray, w: np.ndarray, levels: list[int]) -> list[
     ``_weighted_moments`` sums them (a dot product with the 0/1 column), so that adjusted means,
     whose differences can be a millionth of a standard deviation, come out to the same bits.
     """
-    sw = w.sum()
-    if sw <= 0:
+    if g.sw <= 0:
         return [(np.nan, np.nan)] * len(levels)
-    if np.all(w == 1):
+    if g.unit:
         inside = np.bincount(codes, minlength=max(levels, default=0) + 1).astype(float)[levels]
     else:
         is_level, column = np.empty(len(codes), dtype=bool), np.empty(len(codes))  # reused for each level
@@ -805,12 +818,12 @@ def _level_moments(codes: np.ndarray, w: np.ndarray, levels: list[int]) -> list[
         for i, code in enumerate(levels):
             np.equal(codes, code, out=is_level)
             np.copyto(column, is_level)
-            inside[i] = w @ column
-    denom = sw - (w**2).sum() / sw
+            inside[i] = g.w @ column
     out = []
     for s in inside:
-        mean = s / sw
-        out.append((mean, (s * (1 - mean) ** 2 + (sw - s) * mean**2) / denom if denom > 0 else np.nan))
+        mean = s / g.sw
+        var = (s * (1 - mean) ** 2 + (g.sw - s) * mean**2) / g.denom if g.denom > 0 else np.nan
+        out.append((mean, var))
     return out
 
 
@@ -827,22 +840,22 @@ def balance_table(frame: pd.DataFrame, *, weights: pd.Series | None = None) -> p
     covariate's levels from one weighted count per group.
     """
     t = frame["treated"].to_numpy() == 1
-    groups = [(t, np.ones(t.sum())), (~t, np.ones((~t).sum()))]
+    groups = [_group(t, np.ones(t.sum())), _group(~t, np.ones((~t).sum()))]
     if weights is not None:
         w = weights.reindex(frame.index).fillna(0).to_numpy(dtype=float)
-        groups += [(t & (w > 0), w[t & (w > 0)]), (~t & (w > 0), w[~t & (w > 0)])]
+        groups += [_group(t & (w > 0), w[t & (w > 0)]), _group(~t & (w > 0), w[~t & (w > 0)])]
     names, moments = [], []
     for name, col in _numeric_columns(frame):
         names.append(name)
-        moments.append([_weighted_moments(col[rows], wt) for rows, wt in groups])
+        moments.append([_weighted_moments(col[g.rows], g) for g in groups])
     for c, codes, shown in _categorical_levels(frame):
         # A level's 0/1 column has weighted mean S / sw and weighted sum of squared deviations
         # S (1 − mean)² + (sw − S) mean², S the group's weight in the level: one weighted count
         # per group and covariate rather than a column of ten million rows per level.
-        per_group = [_level_moments(codes[rows], wt, [code for _, code in shown]) for rows, wt in groups]
+        per_group = [_level_moments(codes[g.rows], g, [code for _, code in shown]) for g in groups]
         for i, (level, _) in enumerate(shown):
             names.append(f"{c}: {level}")
-            moments.append([g[i] for g in per_group])
+            moments.append([p[i] for p in per_group])
     stats = np.array(moments, dtype=float).reshape(len(names), len(groups), 2)
     mt, vt, mc, vc = stats[:, 0, 0], stats[:, 0, 1], stats[:, 1, 0], stats[:, 1, 1]
     sd = np.sqrt((vt + vc) / 2)
