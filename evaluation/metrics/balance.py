@@ -43,7 +43,7 @@ DESIGN_BLOCK = 1_000_000  # frames of more rows have the default design built di
 TOL = 1e-8  # statsmodels' Newton stopping rule: no parameter moved by more than this
 
 
-def _coded(values: pd.Series, rows: np.ndarray, labels) -> tuple[np.ndarray, list]:
+def _coded(values: pd.Series, rows: np.ndarray | slice, labels) -> tuple[np.ndarray, list]:
     """Each of ``rows`` as a position in ``labels(distinct values)``, and those labels.
 
     ``labels`` names the column's distinct values once each (not row by row: a string per row of
@@ -55,30 +55,45 @@ def _coded(values: pd.Series, rows: np.ndarray, labels) -> tuple[np.ndarray, lis
     return codes, list(labels(uniques))
 
 
-def _categorical(parts: list[tuple[np.ndarray, list]], is_t: np.ndarray, minimum: int) -> pd.Categorical:
+def _categorical(
+    treated: tuple[np.ndarray, list], controls: tuple[np.ndarray, list], minimum: int
+) -> pd.Categorical:
     """The participants' and the pool's ``_coded`` rows as one column, small levels pooled.
 
     A categorical of the labels held, in sorted order (the order formulaic and the balance table
     give levels): one byte a row where a column of shared strings takes an eight-byte pointer, for
     a frame of ten million rows by eleven such columns. A missing label (None) stays missing.
+    Levels are counted and pooled on each table's distinct values, then each row's code is read
+    from a table of a few entries, so no array of every row is made but the result.
     """
+    parts = (treated, controls)
     names = sorted({x for _, labels in parts for x in labels if not pd.isna(x)})
     where = {x: i for i, x in enumerate(names)}
-    codes = np.concatenate(
-        [np.array([-1 if pd.isna(x) else where[x] for x in labels], dtype=np.int32)[c] for c, labels in parts]
-    )
-    return _pool_small_levels(codes, names, is_t, minimum)
+    name_of = [
+        np.array([-1 if pd.isna(x) else where[x] for x in labels], dtype=np.intp) for _, labels in parts
+    ]
+    counts = np.zeros((2, len(names)), dtype=np.int64)  # participants, pool
+    for group, ((codes, labels), to_name) in enumerate(zip(parts, name_of, strict=True)):
+        held = to_name >= 0
+        np.add.at(counts[group], to_name[held], np.bincount(codes, minlength=len(labels))[held])
+    level_of, levels = _pool_small_levels(counts[0], counts[1], names, minimum)
+    rows = []
+    for (codes, _), to_name in zip(parts, name_of, strict=True):
+        lookup = np.full(len(to_name), -1, dtype=np.int8 if len(levels) < 127 else np.int32)
+        lookup[to_name >= 0] = level_of[to_name[to_name >= 0]]
+        rows.append(lookup[codes])
+    return pd.Categorical.from_codes(np.concatenate(rows), categories=pd.Index(levels, dtype="str"))
 
 
-def _pool_small_levels(codes: np.ndarray, names: list[str], is_t: np.ndarray, minimum: int) -> pd.Categorical:
+def _pool_small_levels(
+    treated: np.ndarray, controls: np.ndarray, names: list[str], minimum: int
+) -> tuple[np.ndarray, list[str]]:
     """Pool levels with fewer than ``minimum`` treated or controls; if the pool is still too
     small, fold it into the most common level (named "<level> (and small groups)").
 
-    Worked on the levels' counts, not the rows: ``codes`` index ``names`` (sorted; -1 missing).
+    From each name's count of participants and of controls: returns each name's position among
+    the resulting levels (sorted; -1 for a name nobody holds) and those levels.
     """
-    ok = codes >= 0
-    treated = np.bincount(codes[ok & is_t], minlength=len(names))
-    controls = np.bincount(codes[ok & ~is_t], minlength=len(names))
     held = [i for i in range(len(names)) if treated[i] + controls[i] > 0]
     label = {i: SMALL_GROUPS if min(treated[i], controls[i]) < minimum else names[i] for i in held}
     if SMALL_GROUPS in label.values():
@@ -96,10 +111,10 @@ def _pool_small_levels(codes: np.ndarray, names: list[str], is_t: np.ndarray, mi
             }
     levels = sorted(set(label.values()))
     position = {x: j for j, x in enumerate(levels)}
-    lookup = np.full(len(names) + 1, -1, dtype=np.int32)  # the last for a missing value (-1)
+    level_of = np.full(len(names), -1, dtype=np.intp)
     for i, x in label.items():
-        lookup[i] = position[x]
-    return pd.Categorical.from_codes(lookup[codes], categories=pd.Index(levels, dtype="str"))
+        level_of[i] = position[x]
+    return level_of, levels
 
 
 def _flag_labels(uniques) -> list:
@@ -147,7 +162,6 @@ def build_analysis_frame(
         ).to_numpy()
     )
     tables = ((participants, p_rows), (pool, c_rows))
-    is_t = np.r_[np.ones(len(p_rows), dtype=bool), np.zeros(len(c_rows), dtype=bool)]
     start = start.iloc[p_rows]
     job_days = (pd.to_datetime(participants["job_start_date"].iloc[p_rows]) - start).dt.days
     y1 = (
@@ -162,7 +176,7 @@ def build_analysis_frame(
         return pd.Series(np.concatenate(parts), name=col)
 
     def categorical(col: str, labels, source: str | None = None) -> pd.Categorical:
-        return _categorical([_coded(t[source or col], r, labels) for t, r in tables], is_t, min_level_count)
+        return _categorical(*(_coded(t[source or col], r, labels) for t, r in tables), min_level_count)
 
     def recorded(u) -> list:
         return [*u, NOT_RECORDED]
@@ -173,7 +187,7 @@ def build_analysis_frame(
     ]
     data: dict = {
         "unit_id": pd.concat(ids, ignore_index=True),
-        "treated": is_t.astype(np.int64),
+        "treated": np.r_[np.ones(len(p_rows), dtype=np.int64), np.zeros(len(c_rows), dtype=np.int64)],
         "outcome": np.concatenate(
             [
                 y1.astype("float64").to_numpy(),
@@ -201,9 +215,13 @@ def build_analysis_frame(
     for col in ("carer", "lone_parent", "social_housing"):
         data[col] = categorical(col, _flag_labels)
     data["entry_date"] = entry
-    quarter = _coded(entry, np.arange(len(entry)), lambda u: [*financial_quarter(pd.Series([*u, pd.NaT]))])
-    data["entry_quarter"] = _categorical([quarter], is_t, min_level_count)
-    del quarter
+    every = slice(None)
+    quarters = [
+        _coded(dates, every, lambda u: [*financial_quarter(pd.Series([*u, pd.NaT]))])
+        for dates in (entry.iloc[: len(p_rows)], entry.iloc[len(p_rows) :])
+    ]
+    data["entry_quarter"] = _categorical(*quarters, min_level_count)
+    del quarters
     data.update(missing)
     data["log_months_inactive"] = np.log1p(data["months_inactive"])
     return pd.DataFrame(data, copy=False)
