@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -43,7 +43,9 @@ DESIGN_BLOCK = 1_000_000  # frames of more rows have the default design built di
 TOL = 1e-8  # statsmodels' Newton stopping rule: no parameter moved by more than this
 
 
-def _coded(values: pd.Series, rows: np.ndarray | slice, labels) -> tuple[np.ndarray, list]:
+def _coded(
+    values: pd.Series, rows: np.ndarray | slice, labels: Callable[..., list]
+) -> tuple[np.ndarray, list]:
     """Each of ``rows`` as a position in ``labels(distinct values)``, and those labels.
 
     ``labels`` names the column's distinct values once each (not row by row: a string per row of
@@ -117,7 +119,8 @@ def _pool_small_levels(
     return level_of, levels
 
 
-def _flag_labels(uniques) -> list:
+def _flag_labels(uniques: pd.Index) -> list:
+    """A yes/no column's distinct values as "Yes" and "No", then "Not recorded" for missing."""
     return [{True: "Yes", False: "No"}.get(u) for u in uniques] + [NOT_RECORDED]
 
 
@@ -175,10 +178,10 @@ def build_analysis_frame(
         parts = [pd.to_numeric(t[col].iloc[r]).astype("float64").to_numpy() for t, r in tables]
         return pd.Series(np.concatenate(parts), name=col)
 
-    def categorical(col: str, labels, source: str | None = None) -> pd.Categorical:
+    def categorical(col: str, labels: Callable[..., list], source: str | None = None) -> pd.Categorical:
         return _categorical(*(_coded(t[source or col], r, labels) for t, r in tables), min_level_count)
 
-    def recorded(u) -> list:
+    def recorded(u: pd.Index) -> list:
         return [*u, NOT_RECORDED]
 
     ids = [
