@@ -20,8 +20,8 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from formulaic import model_matrix
+from statsmodels.discrete.discrete_model import Logit
 
 from evaluation.data.vocab import broad_ethnic_group
 from evaluation.metrics.process import financial_quarter
@@ -393,7 +393,7 @@ def _fit_logit_bfgs(
         y, x = y[rows], x[rows]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sm.Logit(y, x).fit(disp=0, method="bfgs", maxiter=1000)
+        res = Logit(y, x).fit(disp=0, method="bfgs", maxiter=1000)
     return np.asarray(res.params, dtype=float), bool(res.mle_retvals.get("converged", False))
 
 
