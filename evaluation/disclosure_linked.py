@@ -191,18 +191,25 @@ def relations(values: Mapping[Key, float]) -> list[tuple[Key, tuple[Key, ...]]]:
 Relation = tuple[Key, tuple[Key, ...]]  # total, parts
 
 
-def _component(key: Key, unknown: set[Key], rels: list[Relation]) -> tuple[list[Key], list[Relation]]:
-    """The withheld cells linked to ``key`` through relations, and those relations."""
-    members, found, frontier = {key}, [], [key]
-    touching: dict[Key, list[int]] = defaultdict(list)
+def _index(rels: list[Relation]) -> dict[Key, list[int]]:
+    """For each key, the relations it appears in (made once for a solve)."""
+    index: dict[Key, list[int]] = defaultdict(list)
     for i, (total, parts) in enumerate(rels):
         for k in (total, *parts):
-            if k in unknown:
-                touching[k].append(i)
+            index[k].append(i)
+    return index
+
+
+def _component(
+    key: Key, unknown: set[Key], rels: list[Relation], index: Mapping[Key, list[int]] | None = None
+) -> tuple[list[Key], list[Relation]]:
+    """The withheld cells linked to ``key`` through relations, and those relations."""
+    index = _index(rels) if index is None else index
+    members, found, frontier = {key}, [], [key]
     seen: set[int] = set()
     while frontier:
         k = frontier.pop()
-        for i in touching.get(k, []):
+        for i in index.get(k, ()):
             if i in seen:
                 continue
             seen.add(i)
@@ -231,15 +238,18 @@ def _pinned(members: list[Key], found: list[Relation]) -> set[Key]:
     return {k for k, f in zip(members, free, strict=True) if not f}
 
 
-def recoverable(withheld: Iterable[Key], rels: list[Relation]) -> list[Key]:
+def recoverable(
+    withheld: Iterable[Key], rels: list[Relation], index: Mapping[Key, list[int]] | None = None
+) -> list[Key]:
     """Withheld keys pinned down by the published cells through the relations (exactly, by
     differencing): those where every solution of the relations restricted to withheld cells is
     zero, i.e. the null space vanishes at that cell. Solved one linked group of cells at a time."""
     unknown, out, done = set(withheld), set(), set()
+    index = _index(rels) if index is None else index
     for key in sorted(unknown):
         if key in done:
             continue
-        members, found = _component(key, unknown, rels)
+        members, found = _component(key, unknown, rels, index)
         done.update(members)
         out |= _pinned(members, found)
     return sorted(out)
@@ -276,19 +286,24 @@ def _small(value: float, rule: Disclosure) -> bool:
 
 
 def _cheapest_cover(
-    key: Key, withheld: set[Key], rels: list[Relation], values: Mapping[Key, float]
+    key: Key,
+    withheld: set[Key],
+    rels: list[Relation],
+    values: Mapping[Key, float],
+    index: Mapping[Key, list[int]] | None = None,
 ) -> tuple[Key, ...]:
     """Published cells to withhold so that ``key`` is no longer pinned: the smallest cell that does
     it alone, else the pair with the smallest sum (totals of everyone last); failing both, the
     smallest cell next to it, to make progress."""
-    _, found = _component(key, withheld, rels)
+    index = _index(rels) if index is None else index
+    _, found = _component(key, withheld, rels, index)
     near = {k for total, parts in found for k in (total, *parts)}
     candidates = sorted(
         (k for k in near if k not in withheld and k in values), key=lambda k: (not k[1], values[k], k)
     )
 
     def frees(extra: tuple[Key, ...]) -> bool:
-        return key not in _pinned(*_component(key, withheld | set(extra), rels))
+        return key not in _pinned(*_component(key, withheld | set(extra), rels, index))
 
     for cand in candidates:
         if frees((cand,)):
@@ -322,6 +337,7 @@ def withheld_keys(tables: Mapping[str, pd.DataFrame], rule: Disclosure) -> dict[
     cells = _consistent([c for name, frame in tables.items() for c in table_cells(name, frame)])
     values = {c.key: c.value for c in cells if c.value is not None}
     rels = relations(values)
+    index = _index(rels)
     by_table: dict[str, list[Cell]] = defaultdict(list)
     for c in cells:
         by_table[c.table].append(c)
@@ -333,15 +349,16 @@ def withheld_keys(tables: Mapping[str, pd.DataFrame], rule: Disclosure) -> dict[
             if not own:
                 continue
             protected = protect_table(name, mark(name, frame, withheld, rule, own), rule).frame
+            marked = {col: [_marked(v) for v in protected[col].tolist()] for col in {c.column for c in own}}
             for c in own:
-                if c.key not in withheld and _marked(protected.at[c.row, c.column]):
+                if c.key not in withheld and marked[c.column][c.row]:
                     withheld[c.key] = f"withheld in table {name}"
         while True:
-            exposed = [k for k in recoverable(withheld, rels) if not _not_known(k)]
+            exposed = [k for k in recoverable(withheld, rels, index) if not _not_known(k)]
             if not exposed:
                 break
             key = exposed[0]
-            picks = _cheapest_cover(key, set(withheld), rels, values)
+            picks = _cheapest_cover(key, set(withheld), rels, values, index)
             if not picks:
                 break  # every cell of its relations is withheld already: nothing more to withhold
             for pick in picks:
