@@ -207,3 +207,29 @@ def test_pdf_key_follows_what_the_pdf_is_made_from(tmp_path: Path, monkeypatch: 
     assert render.pdf_key(html, base=tmp_path) == key
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1771200000")
     assert render.pdf_key(html, base=tmp_path) != key
+
+
+def test_pdfs_laid_out_alongside_are_the_same_bytes_and_fail_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PDF laid out in the second process (``pdfs_alongside``) is byte for byte the one laid out
+    here, is in place (and in the cache) when the block ends, and a failure there stops the block
+    with the document's name and the reason."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1771113600")
+    html = (
+        '<!DOCTYPE html><html lang="en-GB"><head><title>Alongside</title>'
+        '<link rel="stylesheet" href="assets/print.css"></head>'
+        "<body><h1>Heading</h1><p>Referrals: 1,234.</p></body></html>"
+    )
+    for name in ("here", "there"):
+        (tmp_path / name / "assets").mkdir(parents=True)
+        (tmp_path / name / "assets" / "print.css").write_text("p { color: #0b0c0c }", encoding="utf-8")
+    here = render.write_pdf(html, tmp_path / "here" / "paper.pdf").read_bytes()
+    with render.pdfs_alongside():
+        render.write_pdf(html, tmp_path / "there" / "paper.pdf", cache=tmp_path / "cache")
+    assert (tmp_path / "there" / "paper.pdf").read_bytes() == here
+    assert (tmp_path / "cache" / "paper.pdf").read_bytes() == here
+    bad = html.replace("<h1>", '<img src="file:///etc/passwd" alt="x"><h1>')
+    with pytest.raises(TemplateError) as err, render.pdfs_alongside():
+        render.write_pdf(bad, tmp_path / "there" / "bad.pdf")
+    assert "bad.pdf" in str(err.value) and "outside the templates and the pack" in str(err.value)

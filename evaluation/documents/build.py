@@ -6,13 +6,13 @@ Every table goes through ``documents.tables`` (and so through disclosure control
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from evaluation.data.reference import ons_areas
 from evaluation.documents import context, render, tables
 from evaluation.figures import FigureRegister
 from evaluation.params import Params
+from evaluation.pipeline.atomic import write_bytes_atomic
 from evaluation.published import section_charts
 from evaluation.results import Results
 
@@ -94,11 +94,14 @@ def write_log(pack: Path, document: str, ctx: dict) -> None:
 
 
 def copy_assets(pack: Path, charts: dict) -> None:
-    (pack / "assets").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(render.TEMPLATES / "print.css", pack / "assets" / "print.css")
+    """The style sheet and ``charts`` (SVG) into the pack, each written only when it differs and
+    then atomically: a PDF may be laid out from them in another process at the same time."""
+    files = {pack / "assets" / "print.css": (render.TEMPLATES / "print.css").read_bytes()}
+    files |= {pack / "charts" / f"{name}.svg": c.svg.encode("utf-8") for name, c in charts.items()}
     (pack / "charts").mkdir(parents=True, exist_ok=True)
-    for name, chart in sorted(charts.items()):
-        (pack / "charts" / f"{name}.svg").write_text(chart.svg, encoding="utf-8")
+    for path, data in sorted(files.items()):
+        if not path.is_file() or path.read_bytes() != data:
+            write_bytes_atomic(path, data)
 
 
 def build_decision_paper(

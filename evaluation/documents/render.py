@@ -9,19 +9,22 @@ author, and carry no creation time beyond ``SOURCE_DATE_EPOCH`` so the bytes are
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import jinja2
 from markupsafe import Markup
 
 from evaluation.documents import formatting
-from evaluation.errors import TemplateError
+from evaluation.errors import EvaluationError, PipelineError, TemplateError
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
@@ -161,25 +164,87 @@ def write_pdf(html: str, path: Path, *, cache: Path | None = None) -> Path:
     """The PDF of ``html`` written to ``path`` (links resolved in its folder), taken from
     ``cache`` when a PDF of the same key (``pdf_key``) was made before: after an edit to one
     paper's wording, the pack's other papers are not laid out again. The cache keeps the last PDF
-    of each document name."""
-    base = path.parent
-    if cache is None:
-        path.write_bytes(render_pdf(html, base=base))
-        return path
-    key = pdf_key(html, base=base)
-    kept, kept_key = cache / path.name, cache / f"{path.name}.key"
-    if kept_key.is_file() and kept_key.read_text(encoding="utf-8") == key and kept.is_file():
-        path.write_bytes(kept.read_bytes())
-        return path
-    pdf = render_pdf(html, base=base)
-    path.write_bytes(pdf)
-    cache.mkdir(parents=True, exist_ok=True)
-    kept_key.unlink(missing_ok=True)  # no key beside a PDF it does not describe, even if stopped here
-    tmp = kept.with_name(f".{kept.name}.tmp")
-    tmp.write_bytes(pdf)
-    os.replace(tmp, kept)
-    kept_key.write_text(key, encoding="utf-8")
+    of each document name. Inside ``pdfs_alongside`` the layout runs in its second process and
+    the file is there when the block ends."""
+    key = None
+    if cache is not None:
+        key = pdf_key(html, base=path.parent)
+        kept, kept_key = cache / path.name, cache / f"{path.name}.key"
+        if kept_key.is_file() and kept_key.read_text(encoding="utf-8") == key and kept.is_file():
+            path.write_bytes(kept.read_bytes())
+            return path
+    if _alongside:
+        pool, pending = _alongside[-1]
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        pending.append((path.name, pool.submit(_lay_out, html, path, cache, key, epoch)))
+    else:
+        _lay_out(html, path, cache, key)
     return path
+
+
+def _lay_out(html: str, path: Path, cache: Path | None, key: str | None, epoch: str | None = None) -> None:
+    """Lay out and write one PDF, and keep it in ``cache`` under ``key``; ``epoch`` is the
+    ``SOURCE_DATE_EPOCH`` of the run that asked, for a process that may not have it."""
+    from evaluation.pipeline.atomic import write_bytes_atomic
+
+    if epoch is not None:
+        os.environ["SOURCE_DATE_EPOCH"] = epoch
+    pdf = render_pdf(html, base=path.parent)
+    path.write_bytes(pdf)
+    if cache is None or key is None:
+        return
+    kept, kept_key = cache / path.name, cache / f"{path.name}.key"
+    kept_key.unlink(missing_ok=True)  # no key beside a PDF it does not describe, even if stopped here
+    write_bytes_atomic(kept, pdf)
+    kept_key.write_text(key, encoding="utf-8")
+
+
+def _warm() -> None:
+    import weasyprint  # noqa: F401  (loaded while the first document's contents are prepared)
+
+
+_alongside: list[tuple[Any, list[Any]]] = []
+
+
+@contextlib.contextmanager
+def pdfs_alongside() -> Iterator[None]:
+    """Within the block, ``write_pdf`` lays PDFs out one after another in a second process while
+    this one goes on with the pack's other documents, so that a run with a core to spare (one
+    pack; after a narrative edit) waits for its longest layout rather than for everything in
+    turn. Every PDF is written, or the first failure raised, before the block ends.
+
+    The process is forked on entry: enter before this process starts any thread (Arrow's pool,
+    a kernel's client), so that the copy holds no lock mid-use. Not spawned: a fresh interpreter
+    would import the caller's main module again, and WeasyPrint's half a second of imports.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    pending: list[tuple[str, Any]] = [("", pool.submit(_warm))]
+    _alongside.append((pool, pending))
+    try:
+        yield
+        for name, job in pending:
+            try:
+                job.result()
+            except BrokenProcessPool:
+                raise PipelineError(
+                    f"the process laying out the PDFs stopped before {name or 'starting'} was written "
+                    "(out of memory, or killed); run again"
+                ) from None
+            except EvaluationError as err:
+                err.message = f"{name}: {err.message}"
+                err.args = (err.message,)
+                raise
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()  # a layout under way is not waited for: this pack has failed
+        raise
+    finally:
+        _alongside.pop()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def finish_pdf(pdf: bytes, *, base_uri: str = "") -> bytes:

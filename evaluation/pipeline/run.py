@@ -217,8 +217,9 @@ def _analyse(
     return rows
 
 
-def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
-    """One parameters file: skip, re-render documents only, or build the whole pack."""
+def _build(params_path: Path, reports: Path, *, force: bool, alongside: bool = False) -> Outcome:
+    """One parameters file: skip, re-render documents only, or build the whole pack
+    (``alongside``: lay the PDFs out in a second process, for a run with a core to spare)."""
     start = time.perf_counter()
     _begin("load parameters")
     area, period = pack_location(params_path)
@@ -234,21 +235,16 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
         from evaluation.data.store import read_validated
         from evaluation.data.summary import summary_rows
         from evaluation.disclosure_linked import published_sections
-        from evaluation.documents.build import (
-            build_decision_paper,
-            build_delivery_plan,
-            build_equalities_analysis,
-            build_return,
-            build_scrutiny_update,
-            build_technical_report,
-        )
+        from evaluation.documents.render import pdfs_alongside
         from evaluation.results import read_all
 
         reuse = (
             not force and (work / "analysis_key").exists() and (work / "analysis_key").read_text() == a_key
         )
         steps: dict[str, float] = {}
-        with staged_folder(final) as staging:
+        with staged_folder(final) as staging, contextlib.ExitStack() as pdf_process:
+            if alongside:
+                pdf_process.enter_context(pdfs_alongside())  # forked before any thread starts
             if reuse:
                 rows = summary_rows(read_validated(work / "validated").tables())
             else:
@@ -267,28 +263,8 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
             sections = published_sections(read_all(work / "results"), params.disclosure, work)
             pdfs = None if force else work / "pdf"  # PDFs laid out before, reused when unchanged
             provenance = provenance_for(params_path, params)
-            if "decision_paper" in params.documents:
-                _begin("documents: decision_paper")
-                build_decision_paper(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
-            if "equalities_analysis" in params.documents:
-                _begin("documents: equalities_analysis")
-                build_equalities_analysis(
-                    params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs
-                )
-            if "scrutiny_update" in params.documents:
-                _begin("documents: scrutiny_update")
-                build_scrutiny_update(
-                    params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs
-                )
-            if "delivery_plan" in params.documents:
-                _begin("documents: delivery_plan")
-                build_delivery_plan(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
-            if "technical_report" in params.documents:
-                _begin("documents: technical_report")
-                build_technical_report(params, params_path, sections, rows, provenance, staging)
-            if "dwp_return" in params.documents:
-                _begin("documents: dwp_return")
-                build_return(params, sections, read_validated(work / "validated").participants.frame, staging)
+            _documents(params, params_path, sections, rows, provenance, staging, pdfs, work)
+            pdf_process.close()  # every PDF written, or the first failure raised
             _record(steps, params.run_name, "documents", t)
             _begin("manifest")
             write_manifest(
@@ -305,6 +281,47 @@ def _build(params_path: Path, reports: Path, *, force: bool) -> Outcome:
     return Outcome(
         params_path.name, str(final), "documents" if reuse else "built", time.perf_counter() - start
     )
+
+
+def _documents(
+    params: Params,
+    params_path: Path,
+    sections: list,
+    rows: list[dict],
+    provenance,
+    staging: Path,
+    pdfs: Path | None,
+    work: Path,
+) -> None:
+    """Every document the parameters ask for, into ``staging`` (PDFs from ``pdfs`` when unchanged)."""
+    from evaluation.data.store import read_validated
+    from evaluation.documents.build import (
+        build_decision_paper,
+        build_delivery_plan,
+        build_equalities_analysis,
+        build_return,
+        build_scrutiny_update,
+        build_technical_report,
+    )
+
+    if "decision_paper" in params.documents:
+        _begin("documents: decision_paper")
+        build_decision_paper(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
+    if "equalities_analysis" in params.documents:
+        _begin("documents: equalities_analysis")
+        build_equalities_analysis(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
+    if "scrutiny_update" in params.documents:
+        _begin("documents: scrutiny_update")
+        build_scrutiny_update(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
+    if "delivery_plan" in params.documents:
+        _begin("documents: delivery_plan")
+        build_delivery_plan(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
+    if "technical_report" in params.documents:
+        _begin("documents: technical_report")
+        build_technical_report(params, params_path, sections, rows, provenance, staging)
+    if "dwp_return" in params.documents:
+        _begin("documents: dwp_return")
+        build_return(params, sections, read_validated(work / "validated").participants.frame, staging)
 
 
 def _keys(params_path: Path, params: Params) -> tuple[str, str]:
@@ -347,9 +364,9 @@ def _manifest(pack: Path) -> dict:
         return {}
 
 
-def run_one(params_path: Path, reports: Path, force: bool = False) -> Outcome:
+def run_one(params_path: Path, reports: Path, force: bool = False, alongside: bool = False) -> Outcome:
     """Build one pack, turning any failure into a plain-words outcome naming the step it failed
-    at (for worker processes); the previous pack stays as it was."""
+    at (for worker processes); the previous pack stays as it was (``alongside``: see ``_build``)."""
     start = time.perf_counter()
     _begin("start")
     name = Path(params_path).name
@@ -360,7 +377,7 @@ def run_one(params_path: Path, reports: Path, force: bool = False) -> Outcome:
         )
 
     try:
-        return _build(Path(params_path), Path(reports), force=force)
+        return _build(Path(params_path), Path(reports), force=force, alongside=alongside)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted during {name}, step {_step[0]}") from None
     except (EvaluationError, PipelineError) as err:
@@ -440,9 +457,13 @@ def run_report(
         _clear_leftovers(reports)
         done = {} if force else {p: o for p in params_files if (o := unchanged(p, reports)) is not None}
         todo = [p for p in params_files if p not in done]
-        jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+        cores = os.cpu_count() or 1
+        # One pack to build and cores to spare (not when --jobs 1 asked for one process): its PDFs
+        # are laid out in a second process while the pack's other documents are written.
+        alongside = jobs is None and cores > 1 and len(todo) == 1
+        jobs = max(1, min(jobs or cores, len(todo)))
         if jobs == 1:
-            built = [run_one(p, reports, force) for p in todo]
+            built = [run_one(p, reports, force, alongside) for p in todo]
         else:
             built = _run_parallel(todo, reports, force, jobs)
         done |= dict(zip(todo, built, strict=True))
