@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -199,6 +199,13 @@ def _lay_out(html: str, path: Path, cache: Path | None, key: str | None, epoch: 
     kept_key.write_text(key, encoding="utf-8")
 
 
+def _ignore_interrupt() -> None:
+    """In the layout process: Ctrl-C is for the run to handle, which stops this process itself."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _warm() -> None:
     import weasyprint  # noqa: F401  (loaded while the first document's contents are prepared)
 
@@ -207,11 +214,12 @@ _alongside: list[tuple[Any, list[Any]]] = []
 
 
 @contextlib.contextmanager
-def pdfs_alongside() -> Iterator[None]:
+def pdfs_alongside(waiting: Callable[[str], None] | None = None) -> Iterator[None]:
     """Within the block, ``write_pdf`` lays PDFs out one after another in a second process while
     this one goes on with the pack's other documents, so that a run with a core to spare (one
     pack; after a narrative edit) waits for its longest layout rather than for everything in
-    turn. Every PDF is written, or the first failure raised, before the block ends.
+    turn. Every PDF is written, or the first failure raised, before the block ends. ``waiting`` is
+    told the name of each PDF as the block's end waits for it (the run's step, for an interrupt).
 
     The process is forked on entry: enter before this process starts any thread (Arrow's pool,
     a kernel's client), so that the copy holds no lock mid-use. Not spawned: a fresh interpreter
@@ -221,12 +229,16 @@ def pdfs_alongside() -> Iterator[None]:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupt
+    )
     pending: list[tuple[str, Any]] = [("", pool.submit(_warm))]
     _alongside.append((pool, pending))
     try:
         yield
         for name, job in pending:
+            if name and waiting is not None:
+                waiting(name)
             try:
                 job.result()
             except BrokenProcessPool:

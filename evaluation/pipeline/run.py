@@ -244,7 +244,9 @@ def _build(params_path: Path, reports: Path, *, force: bool, alongside: bool = F
         steps: dict[str, float] = {}
         with staged_folder(final) as staging, contextlib.ExitStack() as pdf_process:
             if alongside:
-                pdf_process.enter_context(pdfs_alongside())  # forked before any thread starts
+                pdf_process.enter_context(
+                    pdfs_alongside(lambda pdf: _begin(f"documents: {Path(pdf).stem}"))
+                )  # forked before any thread starts
             if reuse:
                 rows = summary_rows(read_validated(work / "validated").tables())
             else:
