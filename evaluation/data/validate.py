@@ -182,6 +182,20 @@ def _mask_findings(
     ]
 
 
+def _lookup(keys: pd.Series, table: pd.DataFrame) -> pd.DataFrame:
+    """The row of ``table`` (indexed by key) for each of ``keys``, missing where there is none;
+    as ``keys.map`` column by column, but each distinct key is looked up once."""
+    codes, distinct = pd.factorize(keys, use_na_sentinel=True)
+    found = table.reindex(pd.Index(distinct).append(pd.Index([None])))  # last row: no key
+    return found.iloc[np.where(codes < 0, len(distinct), codes)].set_axis(keys.index)
+
+
+def _listed(items: pd.Series) -> pd.Series:
+    """How many items a semicolon-separated list holds (a missing list: one), per distinct text."""
+    codes, texts = pd.factorize(items.fillna(""), use_na_sentinel=True)
+    return pd.Series(np.array([t.count(";") + 1 for t in texts], dtype=np.int64)[codes], index=items.index)
+
+
 def _differs_casefolded(a: pd.Series, b: pd.Series) -> pd.Series:
     """``a.astype(str).str.casefold() != b.astype(str).str.casefold()``, folding each distinct text
     once: cells missing on either side differ, as NaN differs from everything."""
@@ -375,7 +389,8 @@ def _participant_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
             fix="check the code, or supply the ward lookup for the year of the data",
         )
         known = has_ward & ~unknown
-        ward_area = f["ward_code"].map(wards["area_code"])
+        ward = _lookup(f["ward_code"], wards)
+        ward_area = ward["area_code"]
         out += _mask_findings(
             parsed,
             known & (ward_area != f["area_code"]),
@@ -392,7 +407,7 @@ def _participant_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
         ):
             if column not in wards:
                 continue
-            limit = f["ward_code"].map(wards[column])
+            limit = ward[column]
             outside = (f["referral_date"] > limit) if late else (f["referral_date"] < limit)
             out += _mask_findings(
                 parsed,
@@ -406,7 +421,7 @@ def _participant_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
                 expected="a ward code in use on the referral date",
                 fix="record the ward of the current boundaries (see the ONS ward lookup for the year of the data)",
             )
-        ward_name = f["ward_code"].map(wards["ward_name"])
+        ward_name = ward["ward_name"]
         out += _mask_findings(
             parsed,
             known & f["ward_name"].notna() & _differs_casefolded(f["ward_name"], ward_name),
@@ -419,9 +434,7 @@ def _participant_rules(parsed: ParsedTable, ctx: RuleContext) -> list[Finding]:
         )
     out += _mask_findings(
         parsed,
-        f["barriers_count"].notna()
-        & f["barriers"].notna()
-        & (f["barriers_count"] != f["barriers"].fillna("").str.count(";") + 1),
+        f["barriers_count"].notna() & f["barriers"].notna() & (f["barriers_count"] != _listed(f["barriers"])),
         rule="barriers_count_mismatch",
         column="barriers_count",
         message=lambda r: (
