@@ -199,13 +199,6 @@ def _lay_out(html: str, path: Path, cache: Path | None, key: str | None, epoch: 
     kept_key.write_text(key, encoding="utf-8")
 
 
-def _ignore_interrupt() -> None:
-    """In the layout process: Ctrl-C is for the run to handle, which stops this process itself."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _warm() -> None:
     import weasyprint  # noqa: F401  (loaded while the first document's contents are prepared)
 
@@ -229,8 +222,10 @@ def pdfs_alongside(waiting: Callable[[str], None] | None = None) -> Iterator[Non
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    from evaluation.pipeline.workers import ignore_interrupt
+
     pool = ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupt
+        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupt
     )
     pending: list[tuple[str, Any]] = [("", pool.submit(_warm))]
     _alongside.append((pool, pending))

@@ -36,6 +36,7 @@ from evaluation.pipeline.atomic import restore_or_clear, staged_folder
 from evaluation.pipeline.lock import reports_lock
 from evaluation.pipeline.manifest import provenance_for, sha256_file, write_manifest
 from evaluation.pipeline.notebooks import execute_notebook, notebook_kernel, notebooks_for
+from evaluation.pipeline.workers import ignore_interrupt
 
 if TYPE_CHECKING:
     from evaluation.data.inputs import ValidatedInputs
@@ -421,15 +422,10 @@ def _descendants(pid: int | None) -> list[int]:
     return found
 
 
-def _ignore_interrupt() -> None:
-    """In a worker: Ctrl-C is the main process's to handle (it stops the workers itself)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _run_parallel(params_files: list[Path], reports: Path, force: bool, jobs: int) -> list[Outcome]:
     """Build the packs in worker processes. On Ctrl-C the workers are stopped at once, whatever
     they are doing, and what they left is cleared: no pack is replaced, as with one area."""
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupt)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=ignore_interrupt)
     try:
         outcomes = list(
             pool.map(run_one, params_files, [reports] * len(params_files), [force] * len(params_files))
