@@ -4,7 +4,7 @@ In: the sizes to measure (participants 10 thousand to 1 million; comparison pool
 10 million) and the number of repeats. Out: ``benchmarks/results.json`` (every run, the medians,
 the growth fits and the targets) and ``benchmarks/results.md`` (the same as a report).
 
-Measured, each in a fresh process so that its peak memory (``ru_maxrss``) is its own:
+Measured, each in a fresh process so that its peak memory (``bench_steps.peak_mb``) is its own:
 ingest of participants and pools with their bare-pandas baselines (``bench_steps``); process
 metrics, equity, disclosure, the participant-level impact estimators and the area-level
 baselines (``bench_analyses``); the whole default pack cold, warm and after a narrative edit,

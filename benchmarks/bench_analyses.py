@@ -2,7 +2,7 @@
 
 In: a step name and its inputs (validated tables stored by ``benchmarks.bench_data`` as
 Parquet, so that reading them is not what is measured). Out: one line of JSON on stdout: the
-wall time of each phase, the process's peak resident memory after each phase (``ru_maxrss``
+wall time of each phase, the process's peak resident memory after each phase (``peak_mb``
 only grows, so each figure is the peak up to the end of that phase), and counts that show the
 work done.
 
@@ -33,10 +33,11 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
-import resource
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.bench_steps import peak_mb
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -50,10 +51,6 @@ DOCUMENT_PARAMS = "rotherham_2026-27.yaml"
 # programme of 1 million untiled journeys (54,000 distinct) took 17 to 42 s, peak 0.65 GB (shared
 # machine, load 3.6 to 5.6). Before, it held participants x 250 draws: 113 s and 2.7 GB at 100,000.
 PROJECTION_MAX_ROWS = 1_000_000
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
 class Phases:

@@ -388,7 +388,8 @@ def write_markdown(result: dict, path: Path) -> None:
         "- Each measurement is a fresh Python process; times exclude imports and interpreter start. "
         "`validate` is read + parse + rules (`read_raw`, `parse_table`, `validate_parsed`, which is what "
         "`read_and_validate` runs); `funnel` is `funnel()` and `funnel_table(by='provider')`. Peak memory "
-        "is `ru_maxrss` of the process, including the imports' share shown beside it.",
+        "is the process's own high-water mark of resident memory (`VmHWM`), including the imports' share "
+        "shown beside it; for the whole pack, the largest `ru_maxrss` of the run's processes.",
         "- The bare baseline reads the same CSV with `pandas.read_csv` defaults and computes the same funnel "
         "counts with masks and a `groupby`; its counts are checked equal to the toolkit's.",
         "- Analyses and impact (`benchmarks/bench_analyses.py`) start from the same tables validated once and "
