@@ -47,7 +47,8 @@ STEP_TIMEOUT = 3600
 # with the pack's two workers at once) those threads wait on each other: a cross-product of a
 # million rows took 5 to 9 s with two threads against 0.3 to 0.5 s with one, on the same loaded
 # machine. Every step runs with one BLAS thread; ``pack_cold_blas_default`` measures the pack
-# once more as shipped, with OpenBLAS's default, to show the difference.
+# once more with no thread count in the environment, as a user runs it (the report command then
+# sets one thread itself: ``evaluation/pipeline/threads.py``).
 BLAS_THREADS = 1
 
 

@@ -13,6 +13,8 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from benchmarks.bench_analyses import PROJECTION_MAX_ROWS
+
 TARGET_SECONDS = 30.0  # 1 million participants validated and their funnel computed
 TARGET_RATIO = 3.0  # at most this many times the bare-pandas baseline
 TARGET_EXPONENT = 1.0  # cost growing no faster than linearly in rows
@@ -32,7 +34,9 @@ STEP_TITLES |= {
     "pack_cold": "Whole default pack from a cold start (every params file, every document)",
     "pack_warm": "Whole default pack rerun, nothing changed",
     "pack_edit": "One paper re-rendered after a narrative edit (Rotherham 2026/27)",
-    "pack_cold_blas_default": "Whole default pack from a cold start, OpenBLAS with its default threads (as shipped)",
+    "pack_cold_blas_default": (
+        "Whole default pack from a cold start, no BLAS thread count in the environment (the run sets one itself)"
+    ),
     "render": "One document rendered (Rotherham 2026/27 decision paper) from a built pack's results",
 }
 GROWTH_PHASES = {
@@ -395,7 +399,7 @@ def write_markdown(result: dict, path: Path) -> None:
         "- Analyses and impact (`benchmarks/bench_analyses.py`) start from the same tables validated once and "
         "stored as Parquet (as a run's validation cache holds them), so their times are the analyses' own. "
         "`analyses` runs `process_results` (without targets: the year-end projection is timed apart, up to "
-        "100,000 participants), `equity_results` and `presented_tables` (disclosure control of every table a "
+        f"{PROJECTION_MAX_ROWS:,} participants), `equity_results` and `presented_tables` (disclosure control of every table a "
         "decision paper can place) with every area in the data as the run's areas. `impact` builds the "
         "analysis frame, fits the propensity model, runs IPW and doubly robust weighting (together: "
         "`weighting`), the balance table after weighting, and matching 4:1 with replacement and 1:1 without; "
@@ -407,7 +411,8 @@ def write_markdown(result: dict, path: Path) -> None:
         "process of the run (the run or a worker). `render` renders the Rotherham 2026/27 decision paper "
         "again from the built pack's results: context (with disclosure control), HTML, PDF.",
         "- Every step runs with `OPENBLAS_NUM_THREADS=1` (see `BLAS_THREADS` in `bench.py`) except "
-        "`pack_cold_blas_default`, which runs the pack as shipped.",
+        "`pack_cold_blas_default`, which runs the pack with no thread count set, as a user would: the report "
+        "command then asks for one BLAS thread itself (`evaluation/pipeline/threads.py`), so the two agree.",
         "- Growth: the slope of log median time against log rows, over every size (and over the two largest).",
         "",
     ]
