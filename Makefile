@@ -58,7 +58,7 @@ clean:
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Measure speed and memory from a council to the national programme; writes benchmarks/results.md
-# and results.json (40 to 60 minutes on two cores; `make bench QUICK=1` for a small run of a few minutes;
+# and results.json (15 to 30 minutes on two idle cores; `make bench QUICK=1` for a small run of a few minutes;
 # BENCH_ARGS=--append keeps earlier runs of other labels, such as "before" measurements).
 bench: $(STAMP)
 	$(PY) -m benchmarks.bench $(if $(QUICK),--quick,) $(BENCH_ARGS)
