@@ -40,6 +40,8 @@ from evaluation.pipeline.workers import ignore_interrupt
 
 if TYPE_CHECKING:
     from evaluation.data.inputs import ValidatedInputs
+    from evaluation.documents.context import Provenance
+    from evaluation.results import Results
 
 # The data, analysis and document modules are imported where they are used, not here: a run
 # whose packs are all unchanged needs none of them, and loading them (pandas, scipy, matplotlib,
@@ -289,9 +291,9 @@ def _build(params_path: Path, reports: Path, *, force: bool, alongside: bool = F
 def _documents(
     params: Params,
     params_path: Path,
-    sections: list,
+    sections: list[Results],
     rows: list[dict],
-    provenance,
+    provenance: Provenance,
     staging: Path,
     pdfs: Path | None,
     work: Path,
@@ -307,18 +309,16 @@ def _documents(
         build_technical_report,
     )
 
-    if "decision_paper" in params.documents:
-        _begin("documents: decision_paper")
-        build_decision_paper(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
-    if "equalities_analysis" in params.documents:
-        _begin("documents: equalities_analysis")
-        build_equalities_analysis(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
-    if "scrutiny_update" in params.documents:
-        _begin("documents: scrutiny_update")
-        build_scrutiny_update(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
-    if "delivery_plan" in params.documents:
-        _begin("documents: delivery_plan")
-        build_delivery_plan(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
+    papers = {
+        "decision_paper": build_decision_paper,
+        "equalities_analysis": build_equalities_analysis,
+        "scrutiny_update": build_scrutiny_update,
+        "delivery_plan": build_delivery_plan,
+    }
+    for name, build in papers.items():
+        if name in params.documents:
+            _begin(f"documents: {name}")
+            build(params, params_path, sections, rows, provenance, staging, pdf_cache=pdfs)
     if "technical_report" in params.documents:
         _begin("documents: technical_report")
         build_technical_report(params, params_path, sections, rows, provenance, staging)
