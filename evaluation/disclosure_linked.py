@@ -201,10 +201,10 @@ def _index(rels: list[Relation]) -> dict[Key, list[int]]:
 
 
 def _component(
-    key: Key, unknown: set[Key], rels: list[Relation], index: Mapping[Key, list[int]] | None = None
+    key: Key, unknown: set[Key], rels: list[Relation], index: Mapping[Key, list[int]]
 ) -> tuple[list[Key], list[Relation]]:
-    """The withheld cells linked to ``key`` through relations, and those relations."""
-    index = _index(rels) if index is None else index
+    """The withheld cells linked to ``key`` through relations (``index``: ``_index(rels)``),
+    and those relations."""
     members, found, frontier = {key}, [], [key]
     seen: set[int] = set()
     while frontier:
@@ -238,14 +238,12 @@ def _pinned(members: list[Key], found: list[Relation]) -> set[Key]:
     return {k for k, f in zip(members, free, strict=True) if not f}
 
 
-def recoverable(
-    withheld: Iterable[Key], rels: list[Relation], index: Mapping[Key, list[int]] | None = None
-) -> list[Key]:
+def recoverable(withheld: Iterable[Key], rels: list[Relation], index: Mapping[Key, list[int]]) -> list[Key]:
     """Withheld keys pinned down by the published cells through the relations (exactly, by
     differencing): those where every solution of the relations restricted to withheld cells is
-    zero, i.e. the null space vanishes at that cell. Solved one linked group of cells at a time."""
+    zero, i.e. the null space vanishes at that cell. Solved one linked group of cells at a time
+    (``index``: each key's relations, ``_index(rels)``)."""
     unknown, out, done = set(withheld), set(), set()
-    index = _index(rels) if index is None else index
     for key in sorted(unknown):
         if key in done:
             continue
@@ -290,12 +288,11 @@ def _cheapest_cover(
     withheld: set[Key],
     rels: list[Relation],
     values: Mapping[Key, float],
-    index: Mapping[Key, list[int]] | None = None,
+    index: Mapping[Key, list[int]],
 ) -> tuple[Key, ...]:
     """Published cells to withhold so that ``key`` is no longer pinned: the smallest cell that does
     it alone, else the pair with the smallest sum (totals of everyone last); failing both, the
     smallest cell next to it, to make progress."""
-    index = _index(rels) if index is None else index
     _, found = _component(key, withheld, rels, index)
     near = {k for total, parts in found for k in (total, *parts)}
     candidates = sorted(
